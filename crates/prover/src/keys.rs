@@ -1,0 +1,125 @@
+//! Proving keys: setup, and a file format that loads fast.
+//!
+//! Layout (all integers little-endian):
+//! ```text
+//! 0    8   magic "ZKBATCHK"
+//! 8    4   format version (1)
+//! 12   8   payload length in bytes
+//! 20  32   BLAKE3 hash of the payload
+//! 52   …   payload: circuit id, Groth16 proving key, R1CS matrices (arkworks, uncompressed)
+//! ```
+//! Points are stored uncompressed and read without curve or subgroup checks: that is what makes
+//! loading fast. The hash over the payload, checked on every load, is what makes skipping the checks
+//! safe against truncated or corrupted files; a key file is the prover's own artefact, not input
+//! from strangers.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ark_bn254::Bn254;
+use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, SerializationError};
+use ark_std::rand::{CryptoRng, RngCore};
+
+use crate::r1cs::R1cs;
+use crate::{Fr, VerifyingKey};
+
+const MAGIC: &[u8; 8] = b"ZKBATCHK";
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 8 + 32;
+
+/// A Groth16 proving key together with the constraint matrices it was made for.
+#[derive(Clone, Debug, PartialEq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct ProvingKey {
+    /// Which circuit this key proves, e.g. `merkle-20` (see [`crate::circuits::CircuitSpec`]).
+    pub circuit: String,
+    pub groth16: ark_groth16::ProvingKey<Bn254>,
+    pub r1cs: R1cs,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a zkbatch proving key (it does not start with the ZKBATCHK magic); make one with `zkbatch setup`")]
+    Foreign { path: PathBuf },
+    #[error("{path} is a proving key of format version {found}, this zkbatch reads version {FORMAT_VERSION}; run `zkbatch setup` again")]
+    Version { path: PathBuf, found: u32 },
+    #[error("{path} is truncated: the header announces {expected} bytes of key, the file holds {found}")]
+    Truncated { path: PathBuf, expected: u64, found: u64 },
+    #[error("{path} is corrupt: its content hash does not match its header")]
+    Corrupt { path: PathBuf },
+    #[error("{path} could not be decoded: {source}")]
+    Decode { path: PathBuf, source: SerializationError },
+    #[error("could not encode the proving key: {0}")]
+    Encode(SerializationError),
+    #[error("setup failed: {0}")]
+    Setup(#[from] SynthesisError),
+}
+
+impl ProvingKey {
+    /// A fresh circuit-specific setup. The toxic waste comes from `rng`: this is a local,
+    /// single-party setup, fine for development and for circuits whose prover is also the verifier's
+    /// trust anchor; production circom circuits bring a zkey from a ceremony instead.
+    pub fn setup<C, R>(circuit_id: &str, blank: C, rng: &mut R) -> Result<ProvingKey, KeyError>
+    where
+        C: ConstraintSynthesizer<Fr> + Clone,
+        R: RngCore + CryptoRng,
+    {
+        let r1cs = R1cs::from_circuit(blank.clone())?;
+        let groth16 = ark_groth16::Groth16::<Bn254>::generate_random_parameters_with_reduction(blank, rng)?;
+        Ok(ProvingKey { circuit: circuit_id.to_string(), groth16, r1cs })
+    }
+
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.groth16.vk
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>, KeyError> {
+        let mut payload = Vec::with_capacity(self.uncompressed_size());
+        self.serialize_uncompressed(&mut payload).map_err(KeyError::Encode)?;
+        let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        out.extend_from_slice(blake3::hash(&payload).as_bytes());
+        out.extend_from_slice(&payload);
+        Ok(out)
+    }
+
+    /// Decodes a key file's bytes; `path` only names the file in errors.
+    pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<ProvingKey, KeyError> {
+        let path = || path.to_path_buf();
+        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(KeyError::Foreign { path: path() });
+        }
+        if bytes.len() < HEADER_LEN {
+            return Err(KeyError::Truncated { path: path(), expected: HEADER_LEN as u64, found: bytes.len() as u64 });
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version != FORMAT_VERSION {
+            return Err(KeyError::Version { path: path(), found: version });
+        }
+        let expected = u64::from_le_bytes(bytes[12..20].try_into().expect("8 bytes"));
+        let payload = &bytes[HEADER_LEN..];
+        if payload.len() as u64 != expected {
+            return Err(KeyError::Truncated { path: path(), expected, found: payload.len() as u64 });
+        }
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_rayon(payload);
+        if hasher.finalize().as_bytes() != &bytes[20..52] {
+            return Err(KeyError::Corrupt { path: path() });
+        }
+        ProvingKey::deserialize_uncompressed_unchecked(payload).map_err(|source| KeyError::Decode { path: path(), source })
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), KeyError> {
+        let bytes = self.to_bytes()?;
+        fs::write(path, bytes).map_err(|source| KeyError::Io { path: path.to_path_buf(), source })
+    }
+
+    pub fn read(path: &Path) -> Result<ProvingKey, KeyError> {
+        let bytes = fs::read(path).map_err(|source| KeyError::Io { path: path.to_path_buf(), source })?;
+        ProvingKey::from_bytes(&bytes, path)
+    }
+}

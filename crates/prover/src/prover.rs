@@ -1,0 +1,138 @@
+//! The proving pipeline: witness → R1CS-to-QAP (FFTs) → MSMs, each phase timed.
+//!
+//! Same algebra as `ark_groth16::Groth16::create_proof_with_reduction`, so for the same key,
+//! witness and randomness (r, s) the proof is identical; it differs in where the time goes:
+//! constraint matrices come from the key instead of being rebuilt per proof, the QAP transforms run
+//! concurrently, and every MSM goes through a pluggable [`Msm`] engine.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ark_bn254::{G1Projective, G2Projective};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{UniformRand, Zero};
+use ark_poly::Radix2EvaluationDomain;
+use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
+use ark_std::rand::Rng;
+
+use crate::keys::ProvingKey;
+use crate::msm::{self, Msm};
+use crate::qap::{self, QapError};
+use crate::report::ProofReport;
+use crate::{witness, Fr, Proof};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    #[error("witness generation failed: {0}")]
+    Synthesis(#[from] SynthesisError),
+    #[error(transparent)]
+    Qap(#[from] QapError),
+}
+
+/// Proves with one proving key, loaded once, for as many proofs as the caller likes.
+pub struct Prover {
+    key: Arc<ProvingKey>,
+    domain: Radix2EvaluationDomain<Fr>,
+    engine: Box<dyn Msm>,
+}
+
+impl Prover {
+    pub fn new(key: Arc<ProvingKey>) -> Result<Prover, ProveError> {
+        Prover::with_engine(key, msm::default_engine())
+    }
+
+    pub fn with_engine(key: Arc<ProvingKey>, engine: Box<dyn Msm>) -> Result<Prover, ProveError> {
+        let domain = qap::domain(&key.r1cs)?;
+        Ok(Prover { key, domain, engine })
+    }
+
+    pub fn key(&self) -> &ProvingKey {
+        &self.key
+    }
+
+    pub fn engine(&self) -> &dyn Msm {
+        self.engine.as_ref()
+    }
+
+    /// A zero-knowledge proof with fresh randomness; also returns the public inputs.
+    pub fn prove<C: ConstraintSynthesizer<Fr>, R: Rng>(
+        &self,
+        circuit: C,
+        rng: &mut R,
+    ) -> Result<(Proof, Vec<Fr>, ProofReport), ProveError> {
+        let (r, s) = (Fr::rand(rng), Fr::rand(rng));
+        self.prove_with_randomness(circuit, r, s)
+    }
+
+    pub fn prove_with_randomness<C: ConstraintSynthesizer<Fr>>(
+        &self,
+        circuit: C,
+        r: Fr,
+        s: Fr,
+    ) -> Result<(Proof, Vec<Fr>, ProofReport), ProveError> {
+        let start = Instant::now();
+        let z = witness::assignment(circuit)?;
+        let witness_time = start.elapsed();
+        tracing::debug!(phase = "witness", ms = witness_time.as_secs_f64() * 1e3);
+        let (proof, mut report) = self.prove_assignment(&z, r, s)?;
+        report.witness = witness_time;
+        report.total = start.elapsed();
+        let public = z[1..self.key.r1cs.num_instance].to_vec();
+        tracing::info!(
+            engine = report.engine,
+            total_ms = report.total.as_secs_f64() * 1e3,
+            witness_ms = report.witness.as_secs_f64() * 1e3,
+            qap_ms = report.qap.as_secs_f64() * 1e3,
+            msm_ms = report.msm().as_secs_f64() * 1e3,
+            "proof done"
+        );
+        Ok((proof, public, report))
+    }
+
+    /// Proves from a full assignment `z = [1, public…, private…]` (for witnesses made elsewhere).
+    pub fn prove_assignment(&self, z: &[Fr], r: Fr, s: Fr) -> Result<(Proof, ProofReport), ProveError> {
+        let pk = &self.key.groth16;
+        let num_instance = self.key.r1cs.num_instance;
+        let mut report = ProofReport { engine: self.engine.name(), constraints: self.key.r1cs.num_constraints(), ..Default::default() };
+        let start = Instant::now();
+
+        let h = qap::h_coefficients(&self.key.r1cs, &self.domain, z)?;
+        let h = qap::to_bigints(&h[..pk.h_query.len()]);
+        let assignment = qap::to_bigints(&z[1..]);
+        report.qap = start.elapsed();
+        tracing::debug!(phase = "qap", ms = report.qap.as_secs_f64() * 1e3);
+
+        let timed = |phase: &'static str, slot: &mut std::time::Duration, f: &dyn Fn() -> G1Projective| {
+            let t = Instant::now();
+            let v = f();
+            *slot = t.elapsed();
+            tracing::debug!(phase, ms = slot.as_secs_f64() * 1e3);
+            v
+        };
+        let g_a = pk.vk.alpha_g1.into_group()
+            + pk.a_query[0]
+            + pk.delta_g1 * r
+            + timed("msm_a", &mut report.msm_a, &|| self.engine.g1(&pk.a_query[1..], &assignment));
+        let g1_b = if r.is_zero() {
+            G1Projective::zero()
+        } else {
+            pk.beta_g1.into_group()
+                + pk.b_g1_query[0]
+                + pk.delta_g1 * s
+                + timed("msm_b_g1", &mut report.msm_b_g1, &|| self.engine.g1(&pk.b_g1_query[1..], &assignment))
+        };
+        let t = Instant::now();
+        let g2_b: G2Projective = pk.vk.beta_g2.into_group()
+            + pk.b_g2_query[0]
+            + pk.vk.delta_g2 * s
+            + self.engine.g2(&pk.b_g2_query[1..], &assignment);
+        report.msm_b_g2 = t.elapsed();
+        tracing::debug!(phase = "msm_b_g2", ms = report.msm_b_g2.as_secs_f64() * 1e3);
+        let h_acc = timed("msm_h", &mut report.msm_h, &|| self.engine.g1(&pk.h_query, &h));
+        let l_acc = timed("msm_l", &mut report.msm_l, &|| self.engine.g1(&pk.l_query, &assignment[num_instance - 1..]));
+
+        let g_c = g_a * s + g1_b * r - pk.delta_g1 * (r * s) + l_acc + h_acc;
+        report.total = start.elapsed();
+        Ok((Proof { a: g_a.into_affine(), b: g2_b.into_affine(), c: g_c.into_affine() }, report))
+    }
+}
