@@ -1,1 +1,134 @@
-fn main() {}
+//! `zkbatch`: prove, verify and batch Groth16 proofs for Ethereum.
+
+mod commands;
+mod output;
+
+pub use output::Output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+
+#[derive(Parser)]
+#[command(
+    name = "zkbatch",
+    version,
+    about = "Groth16 proofs for Ethereum: fast proving over BN254, snarkjs-compatible files",
+    long_about = "Groth16 proofs for Ethereum: fast proving over BN254, snarkjs-compatible files.\n\n\
+        Files are snarkjs's: proof.json, public.json and verification_key.json, so proofs made here\n\
+        verify with `snarkjs groth16 verify` and snarkjs's proofs verify here.",
+    after_help = "Example, a Merkle-membership proof from scratch:\n  \
+        zkbatch setup --circuit merkle-20 --pk merkle20.pk --vk verification_key.json\n  \
+        zkbatch inputs --circuit merkle-20 --count 8 --out inputs/\n  \
+        zkbatch prove --pk merkle20.pk --input inputs/ --out proofs/ --jobs 2\n  \
+        zkbatch verify --vk verification_key.json --dir proofs/"
+)]
+struct Cli {
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    /// More log output on stderr (-v: per proof, -vv: per phase). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make a proving key and verifying key for a circuit (local, single-party setup).
+    #[command(after_help = "Example:\n  zkbatch setup --circuit merkle-20 --pk merkle20.pk --vk verification_key.json\n\n\
+        The setup's randomness is this machine's: fine for development and demos. Production circom\n\
+        circuits use a zkey from a ceremony instead.")]
+    Setup {
+        /// The circuit: merkle-DEPTH (Poseidon Merkle membership of that depth, e.g. merkle-20).
+        #[arg(long)]
+        circuit: String,
+        /// Where to write the proving key (zkbatch's fast-loading format).
+        #[arg(long)]
+        pk: PathBuf,
+        /// Where to write the verifying key (snarkjs verification_key.json).
+        #[arg(long, default_value = "verification_key.json")]
+        vk: PathBuf,
+    },
+    /// Write random valid input.json files for a circuit (for demos and benchmarks).
+    #[command(after_help = "Example:\n  zkbatch inputs --circuit merkle-20 --count 16 --out inputs/")]
+    Inputs {
+        #[arg(long)]
+        circuit: String,
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// Folder to write input-NNN.json into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed for reproducible inputs; random when absent.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Prove one input.json, or every *.json in a folder with a bounded pool of workers.
+    #[command(after_help = "Examples:\n  \
+        zkbatch prove --pk merkle20.pk --input input.json --proof proof.json --public public.json\n  \
+        zkbatch prove --pk merkle20.pk --input inputs/ --out proofs/ --jobs 2\n\n\
+        A folder of inputs writes NAME.proof.json and NAME.public.json into --out for each NAME.json.\n\
+        A failed input is reported and the others go on; the exit status is non-zero if any failed.\n\
+        ZKBATCH_MSM=cpu selects the MSM engine (cpu is the only one in this build).")]
+    Prove {
+        /// The proving key written by `zkbatch setup`.
+        #[arg(long)]
+        pk: PathBuf,
+        /// An input.json, or a folder of them.
+        #[arg(long)]
+        input: PathBuf,
+        /// For one input: where to write proof.json.
+        #[arg(long, default_value = "proof.json")]
+        proof: PathBuf,
+        /// For one input: where to write public.json.
+        #[arg(long, default_value = "public.json")]
+        public: PathBuf,
+        /// For a folder of inputs: the folder for the proofs (created if missing).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Proofs proved at once (each proof also uses every core); at most this many are in memory.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+    },
+    /// Verify snarkjs-format proofs: one proof.json + public.json, or every pair in a folder.
+    #[command(after_help = "Examples:\n  \
+        zkbatch verify --vk verification_key.json --proof proof.json --public public.json\n  \
+        zkbatch verify --vk verification_key.json --dir proofs/\n\n\
+        Exit status 0 only if every proof is valid.")]
+    Verify {
+        #[arg(long)]
+        vk: PathBuf,
+        #[arg(long, required_unless_present = "dir", requires = "public")]
+        proof: Option<PathBuf>,
+        #[arg(long, requires = "proof")]
+        public: Option<PathBuf>,
+        /// A folder of NAME.proof.json + NAME.public.json pairs.
+        #[arg(long, conflicts_with_all = ["proof", "public"])]
+        dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    output::init_logging(cli.verbose);
+    let out = Output::new(cli.json);
+    let result = match cli.command {
+        Command::Setup { circuit, pk, vk } => commands::setup(&out, &circuit, &pk, &vk),
+        Command::Inputs { circuit, count, out: dir, seed } => commands::inputs(&out, &circuit, count, &dir, seed),
+        Command::Prove { pk, input, proof, public, out: dir, jobs } => {
+            commands::prove(&out, &pk, &input, &proof, &public, dir.as_deref(), jobs)
+        }
+        Command::Verify { vk, proof, public, dir } => commands::verify(&out, &vk, proof.as_deref(), public.as_deref(), dir.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            out.error(&err);
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -24,9 +24,9 @@ pub enum CircuitError {
     Unknown(String),
     #[error("merkle depth must be 1..={MAX_MERKLE_DEPTH}, got {0}")]
     Depth(usize),
-    #[error("input.json: {0}")]
+    #[error("not a valid input: {0}")]
     Json(String),
-    #[error("input.json: {0}")]
+    #[error(transparent)]
     Input(#[from] MerkleInputError),
 }
 

@@ -1,0 +1,110 @@
+//! The `zkbatch` binary end to end, checked by snarkjs (installed by scripts/bootstrap.sh).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn zkbatch(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zkbatch")).current_dir(dir).args(args).output().unwrap()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let out = zkbatch(dir, args);
+    assert!(out.status.success(), "zkbatch {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let out = zkbatch(dir, args);
+    assert!(!out.status.success(), "zkbatch {args:?} should have failed");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+fn snarkjs() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/bin/snarkjs");
+    assert!(path.exists(), "snarkjs is missing: run `make bootstrap` (the README's test command does)");
+    path
+}
+
+/// A depth-4 Merkle key: small, so the test stays fast in debug builds.
+fn setup(dir: &Path) {
+    ok(dir, &["setup", "--circuit", "merkle-4", "--pk", "m.pk", "--vk", "verification_key.json"]);
+    ok(dir, &["inputs", "--circuit", "merkle-4", "--count", "3", "--out", "inputs", "--seed", "9"]);
+}
+
+#[test]
+fn snarkjs_verifies_what_zkbatch_prove_just_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    ok(d, &["prove", "--pk", "m.pk", "--input", "inputs/input-000.json", "--proof", "proof.json", "--public", "public.json"]);
+    let out = Command::new(snarkjs()).current_dir(d).args(["groth16", "verify", "verification_key.json", "public.json", "proof.json"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && text.contains("OK!"), "snarkjs said: {text}{}", String::from_utf8_lossy(&out.stderr));
+
+    // And snarkjs refuses it for another statement, so the check above can fail.
+    let mut public: Vec<String> = serde_json::from_str(&std::fs::read_to_string(d.join("public.json")).unwrap()).unwrap();
+    public[1] = "1".into();
+    std::fs::write(d.join("wrong.json"), serde_json::to_string(&public).unwrap()).unwrap();
+    let out = Command::new(snarkjs()).current_dir(d).args(["groth16", "verify", "verification_key.json", "wrong.json", "proof.json"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("OK!"));
+    let err = fails(d, &["verify", "--vk", "verification_key.json", "--proof", "proof.json", "--public", "wrong.json"]);
+    assert!(err.contains("does not verify"), "{err}");
+}
+
+#[test]
+fn folder_proving_writes_pairs_and_json_summaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    let summary: serde_json::Value =
+        serde_json::from_str(&ok(d, &["prove", "--json", "--pk", "m.pk", "--input", "inputs", "--out", "proofs", "--jobs", "2"])).unwrap();
+    assert_eq!(summary["completed"], 3);
+    assert!(summary["peak_in_flight"].as_u64().unwrap() <= 2);
+    assert!(summary["proofs"][0]["report"]["msm_a"].as_f64().is_some());
+    let verdict: serde_json::Value = serde_json::from_str(&ok(d, &["verify", "--json", "--vk", "verification_key.json", "--dir", "proofs"])).unwrap();
+    assert_eq!((verdict["ok"].as_bool(), verdict["verified"].as_u64()), (Some(true), Some(3)));
+}
+
+#[test]
+fn bad_files_get_errors_naming_the_file_and_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+
+    // A corrupt proving key.
+    let mut key = std::fs::read(d.join("m.pk")).unwrap();
+    let mid = key.len() / 2;
+    key[mid] ^= 1;
+    std::fs::write(d.join("bad.pk"), &key).unwrap();
+    let err = fails(d, &["prove", "--pk", "bad.pk", "--input", "inputs/input-000.json"]);
+    assert!(err.contains("bad.pk is corrupt"), "{err}");
+    let err = fails(d, &["prove", "--pk", "verification_key.json", "--input", "inputs/input-000.json"]);
+    assert!(err.contains("verification_key.json is not a zkbatch proving key"), "{err}");
+
+    // A bad input: a path index that is not a bit; one bad input in a folder fails the run but not the others.
+    let mut input: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("inputs/input-001.json")).unwrap()).unwrap();
+    input["pathIndices"][2] = "5".into();
+    std::fs::write(d.join("inputs/input-001.json"), input.to_string()).unwrap();
+    let err = fails(d, &["prove", "--pk", "m.pk", "--input", "inputs", "--out", "proofs"]);
+    assert!(err.contains("input-001.json") && err.contains("pathIndices[2] must be 0 or 1"), "{err}");
+    assert!(d.join("proofs/input-000.proof.json").exists() && d.join("proofs/input-002.proof.json").exists());
+
+    // A corrupt proof: a coordinate that is not a field element.
+    let mut proof: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("proofs/input-000.proof.json")).unwrap()).unwrap();
+    proof["pi_a"][0] = "21888242871839275222246405745257275088696311157297823662689037894645226208583".into();
+    std::fs::write(d.join("proofs/input-000.proof.json"), proof.to_string()).unwrap();
+    let err = fails(d, &["verify", "--vk", "verification_key.json", "--proof", "proofs/input-000.proof.json", "--public", "proofs/input-000.public.json"]);
+    assert!(err.contains("input-000.proof.json") && err.contains("pi_a[0]"), "{err}");
+    let err = fails(d, &["verify", "--vk", "verification_key.json", "--dir", "proofs"]);
+    assert!(err.contains("1 of 2 proofs are invalid"), "{err}");
+
+    // An unknown circuit.
+    let err = fails(d, &["setup", "--circuit", "sha256", "--pk", "x.pk"]);
+    assert!(err.contains("unknown circuit"), "{err}");
+}
+
+#[test]
+fn help_teaches_with_an_example() {
+    let out = ok(Path::new("."), &["prove", "--help"]);
+    assert!(out.contains("zkbatch prove --pk merkle20.pk --input input.json"), "{out}");
+}
