@@ -51,6 +51,8 @@ pub enum KeyError {
     Corrupt { path: PathBuf },
     #[error("{path} could not be decoded: {source}")]
     Decode { path: PathBuf, source: SerializationError },
+    #[error("{path} is inconsistent: {what}")]
+    Inconsistent { path: PathBuf, what: String },
     #[error("could not encode the proving key: {0}")]
     Encode(SerializationError),
     #[error("setup failed: {0}")]
@@ -110,7 +112,40 @@ impl ProvingKey {
         if hasher.finalize().as_bytes() != &bytes[20..52] {
             return Err(KeyError::Corrupt { path: path() });
         }
-        ProvingKey::deserialize_uncompressed_unchecked(payload).map_err(|source| KeyError::Decode { path: path(), source })
+        let key = ProvingKey::deserialize_uncompressed_unchecked(payload).map_err(|source| KeyError::Decode { path: path(), source })?;
+        key.check_shape().map_err(|what| KeyError::Inconsistent { path: path(), what })?;
+        Ok(key)
+    }
+
+    /// Checks that the Groth16 key and the matrices describe the same circuit, so that a key that
+    /// decodes but does not fit together is refused here instead of failing inside the prover.
+    pub fn check_shape(&self) -> Result<(), String> {
+        let r1cs = &self.r1cs;
+        let pk = &self.groth16;
+        let vars = r1cs.num_variables();
+        let domain = crate::qap::domain(r1cs).map_err(|e| e.to_string())?;
+        let expect = |name: &str, got: usize, want: usize| {
+            if got == want { Ok(()) } else { Err(format!("{name} has {got} entries, the circuit needs {want}")) }
+        };
+        expect("a_query", pk.a_query.len(), vars)?;
+        expect("b_g1_query", pk.b_g1_query.len(), vars)?;
+        expect("b_g2_query", pk.b_g2_query.len(), vars)?;
+        expect("l_query", pk.l_query.len(), r1cs.num_witness)?;
+        expect("h_query", pk.h_query.len(), ark_poly::EvaluationDomain::size(&domain) - 1)?;
+        expect("the verifying key's IC", pk.vk.gamma_abc_g1.len(), r1cs.num_instance)?;
+        if r1cs.num_instance == 0 {
+            return Err("the circuit has no constant-one variable".into());
+        }
+        let m = r1cs.num_constraints();
+        if r1cs.b.len() != m || r1cs.c.len() != m {
+            return Err("the A, B and C matrices have different numbers of rows".into());
+        }
+        for (name, matrix) in [("A", &r1cs.a), ("B", &r1cs.b), ("C", &r1cs.c)] {
+            if let Some(row) = matrix.iter().position(|row| row.iter().any(|(_, col)| *col >= vars)) {
+                return Err(format!("row {row} of {name} refers to a variable beyond the {vars} the circuit has"));
+            }
+        }
+        Ok(())
     }
 
     pub fn write(&self, path: &Path) -> Result<(), KeyError> {

@@ -27,6 +27,8 @@ pub enum ProveError {
     Synthesis(#[from] SynthesisError),
     #[error(transparent)]
     Qap(#[from] QapError),
+    #[error("the proving key is inconsistent: {0}")]
+    Key(String),
 }
 
 /// Proves with one proving key, loaded once, for as many proofs as the caller likes.
@@ -41,7 +43,9 @@ impl Prover {
         Prover::with_engine(key, msm::default_engine())
     }
 
+    /// Fails on a key whose parts do not fit together (see [`ProvingKey::check_shape`]).
     pub fn with_engine(key: Arc<ProvingKey>, engine: Box<dyn Msm>) -> Result<Prover, ProveError> {
+        key.check_shape().map_err(ProveError::Key)?;
         let domain = qap::domain(&key.r1cs)?;
         Ok(Prover { key, domain, engine })
     }

@@ -175,7 +175,7 @@ impl VerifyingKeyJson {
         VerifyingKeyJson {
             protocol: PROTOCOL.into(),
             curve: CURVE.into(),
-            n_public: vk.gamma_abc_g1.len() - 1,
+            n_public: vk.gamma_abc_g1.len().saturating_sub(1),
             vk_alpha_1: g1_to_json(&vk.alpha_g1),
             vk_beta_2: g2_to_json(&vk.beta_g2),
             vk_gamma_2: g2_to_json(&vk.gamma_g2),

@@ -15,8 +15,8 @@ pub enum VerifyError {
 
 /// Ok(()) only if `proof` is valid for `public` under `vk`.
 pub fn verify(vk: &VerifyingKey, proof: &Proof, public: &[Fr]) -> Result<(), VerifyError> {
-    let expected = vk.gamma_abc_g1.len() - 1;
-    if public.len() != expected {
+    let expected = vk.gamma_abc_g1.len().saturating_sub(1);
+    if public.len() != expected || vk.gamma_abc_g1.is_empty() {
         return Err(VerifyError::InputCount { expected, got: public.len() });
     }
     let pvk = ark_groth16::prepare_verifying_key(vk);

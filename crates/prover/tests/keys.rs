@@ -50,3 +50,13 @@ fn bad_files_get_errors_that_say_what_is_wrong() {
     let err = ProvingKey::read(Path::new("/nonexistent/k.pk")).unwrap_err();
     assert!(err.to_string().starts_with("/nonexistent/k.pk"), "{err}");
 }
+
+#[test]
+fn a_key_whose_parts_do_not_fit_together_is_refused() {
+    let mut key = key();
+    key.r1cs = ProvingKey::setup("merkle-3", MerkleCircuit::blank(3), &mut StdRng::seed_from_u64(4)).unwrap().r1cs;
+    let err = ProvingKey::from_bytes(&key.to_bytes().unwrap(), Path::new("k.pk")).unwrap_err();
+    assert!(matches!(err, KeyError::Inconsistent { .. }), "{err}");
+    assert!(err.to_string().contains("k.pk is inconsistent: a_query has"), "{err}");
+    assert!(zkbatch_prover::Prover::new(std::sync::Arc::new(key)).is_err());
+}

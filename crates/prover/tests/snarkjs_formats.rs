@@ -88,7 +88,7 @@ fn a_g2_point_outside_the_subgroup_is_refused() {
     // curve found by try-and-increment; the twist's cofactor is large, so it is not in G2.
     use ark_bn254::{Fq2, G2Affine};
     use ark_ec::AffineRepr;
-    use ark_ff::{Field, Zero};
+    use ark_ff::Field;
     let mut x = Fq2::new(1u64.into(), 0u64.into());
     let point = loop {
         if let Some(p) = G2Affine::get_point_from_x_unchecked(x, false) {

@@ -173,7 +173,7 @@ impl ConstraintSynthesizer<Fr> for MerkleCircuit {
 
         let nullifier = Signal::witness(&cs, w.map(|w| w.nullifier))?;
         let secret = Signal::witness(&cs, w.map(|w| w.secret))?;
-        poseidon::gadget::hash(&cs, &[nullifier.clone()])?.enforce_equal(&cs, &nullifier_hash)?;
+        poseidon::gadget::hash(&cs, std::slice::from_ref(&nullifier))?.enforce_equal(&cs, &nullifier_hash)?;
 
         let mut node = poseidon::gadget::hash(&cs, &[nullifier, secret])?;
         for level in 0..self.depth {
