@@ -12,6 +12,9 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const lib = process.argv[2] ?? join(root, "tools", "node_modules", "circomlibjs");
 const { C, M } = JSON.parse(readFileSync(join(lib, "src", "poseidon_constants.json"), "utf8"));
+// circomlib's optimised form of the same permutation: round constants moved through the linear layer
+// and sparse matrices for the partial rounds (what circomlib's circuits and our contracts evaluate).
+const opt = JSON.parse(readFileSync(join(lib, "src", "poseidon_constants_opt.json"), "utf8"));
 const version = JSON.parse(readFileSync(join(lib, "package.json"), "utf8")).version;
 
 const MAX_T = 6;
@@ -28,4 +31,15 @@ for (let t = 2; t <= MAX_T; t++) {
   out += `    &[\n${M[t - 2].flat().map((c) => `        ${hex(c)},`).join("\n")}\n    ],\n`;
 }
 out += `];\n`;
+const table = (name, rows, doc) => {
+  out += `\n/// ${doc}\npub(super) const ${name}: [&[&str]; ${MAX_T - 1}] = [\n`;
+  for (let t = 2; t <= MAX_T; t++) {
+    out += `    &[\n${rows(t).map((c) => `        ${hex(c)},`).join("\n")}\n    ],\n`;
+  }
+  out += `];\n`;
+};
+table("OPT_C", (t) => opt.C[t - 2], "Optimised round constants: t per full round, 1 per partial round.");
+table("OPT_S", (t) => opt.S[t - 2], "Sparse partial-round matrices, 2t − 1 entries per round.");
+table("OPT_M", (t) => opt.M[t - 2].flat(), "Full-round MDS matrix (row-major, applied transposed as circomlib does).");
+table("OPT_P", (t) => opt.P[t - 2].flat(), "Matrix applied once before the partial rounds (row-major, transposed).");
 process.stdout.write(out);

@@ -6,6 +6,7 @@
 
 mod constants;
 pub mod gadget;
+pub mod optimized;
 
 use std::sync::OnceLock;
 
