@@ -3,11 +3,13 @@
 //! Layout (all integers little-endian):
 //! ```text
 //! 0    8   magic "ZKBATCHK"
-//! 8    4   format version (1)
+//! 8    4   format version (2)
 //! 12   8   payload length in bytes
 //! 20  32   BLAKE3 hash of the payload
-//! 52   …   payload: circuit id, Groth16 proving key, R1CS matrices (arkworks, uncompressed)
+//! 52   …   payload: circuit id, Groth16 proving key, R1CS matrices, reduction (arkworks, uncompressed)
 //! ```
+//! Version 2 added the reduction tag (libsnark for `zkbatch setup`, circom for keys converted from
+//! a snarkjs zkey): H points are only valid with the reduction they were made for.
 //! Points are stored uncompressed and read without curve or subgroup checks: that is what makes
 //! loading fast. The hash over the payload, checked on every load, is what makes skipping the checks
 //! safe against truncated or corrupted files; a key file is the prover's own artefact, not input
@@ -21,11 +23,12 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, SerializationError};
 use ark_std::rand::{CryptoRng, RngCore};
 
+use crate::qap::{CircomReduction, Reduction};
 use crate::r1cs::R1cs;
 use crate::{Fr, VerifyingKey};
 
 const MAGIC: &[u8; 8] = b"ZKBATCHK";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 
 /// A Groth16 proving key together with the constraint matrices it was made for.
@@ -34,7 +37,11 @@ pub struct ProvingKey {
     /// Which circuit this key proves, e.g. `merkle-20` (see [`crate::circuits::CircuitSpec`]).
     pub circuit: String,
     pub groth16: ark_groth16::ProvingKey<Bn254>,
+    /// A and B always; C may be empty under the circom reduction (a zkey holds no C, and the
+    /// reduction does not need it), in which case the prover cannot name a broken constraint.
     pub r1cs: R1cs,
+    /// Which R1CS-to-QAP reduction the H points were made for.
+    pub reduction: Reduction,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,9 +75,24 @@ impl ProvingKey {
         C: ConstraintSynthesizer<Fr> + Clone,
         R: RngCore + CryptoRng,
     {
+        ProvingKey::setup_with_reduction(circuit_id, blank, Reduction::Libsnark, rng)
+    }
+
+    /// [`ProvingKey::setup`] for either reduction; the circom one makes keys shaped like a
+    /// snarkjs zkey's (for tests and benchmarks of that path without snarkjs).
+    pub fn setup_with_reduction<C, R>(circuit_id: &str, blank: C, reduction: Reduction, rng: &mut R) -> Result<ProvingKey, KeyError>
+    where
+        C: ConstraintSynthesizer<Fr> + Clone,
+        R: RngCore + CryptoRng,
+    {
         let r1cs = R1cs::from_circuit(blank.clone())?;
-        let groth16 = ark_groth16::Groth16::<Bn254>::generate_random_parameters_with_reduction(blank, rng)?;
-        Ok(ProvingKey { circuit: circuit_id.to_string(), groth16, r1cs })
+        let groth16 = match reduction {
+            Reduction::Libsnark => ark_groth16::Groth16::<Bn254>::generate_random_parameters_with_reduction(blank, rng)?,
+            Reduction::Circom => {
+                ark_groth16::Groth16::<Bn254, CircomReduction>::generate_random_parameters_with_reduction(blank, rng)?
+            }
+        };
+        Ok(ProvingKey { circuit: circuit_id.to_string(), groth16, r1cs, reduction })
     }
 
     pub fn verifying_key(&self) -> &VerifyingKey {
@@ -131,13 +153,14 @@ impl ProvingKey {
         expect("b_g1_query", pk.b_g1_query.len(), vars)?;
         expect("b_g2_query", pk.b_g2_query.len(), vars)?;
         expect("l_query", pk.l_query.len(), r1cs.num_witness)?;
-        expect("h_query", pk.h_query.len(), ark_poly::EvaluationDomain::size(&domain) - 1)?;
+        expect("h_query", pk.h_query.len(), self.reduction.h_len(ark_poly::EvaluationDomain::size(&domain)))?;
         expect("the verifying key's IC", pk.vk.gamma_abc_g1.len(), r1cs.num_instance)?;
         if r1cs.num_instance == 0 {
             return Err("the circuit has no constant-one variable".into());
         }
         let m = r1cs.num_constraints();
-        if r1cs.b.len() != m || r1cs.c.len() != m {
+        let c_optional = self.reduction == Reduction::Circom && r1cs.c.is_empty();
+        if r1cs.b.len() != m || (r1cs.c.len() != m && !c_optional) {
             return Err("the A, B and C matrices have different numbers of rows".into());
         }
         for (name, matrix) in [("A", &r1cs.a), ("B", &r1cs.b), ("C", &r1cs.c)] {
@@ -156,5 +179,65 @@ impl ProvingKey {
     pub fn read(path: &Path) -> Result<ProvingKey, KeyError> {
         let bytes = fs::read(path).map_err(|source| KeyError::Io { path: path.to_path_buf(), source })?;
         ProvingKey::from_bytes(&bytes, path)
+    }
+}
+
+/// A folder of proving keys converted from other formats (snarkjs zkeys), each named after a
+/// hash of its source, so that the second run loads the fast format instead of converting again.
+#[derive(Clone, Debug)]
+pub struct KeyCache {
+    dir: PathBuf,
+}
+
+impl KeyCache {
+    pub fn new(dir: impl Into<PathBuf>) -> KeyCache {
+        KeyCache { dir: dir.into() }
+    }
+
+    /// `$ZKBATCH_CACHE_DIR`, else `$XDG_CACHE_HOME/zkbatch`, else `~/.cache/zkbatch`.
+    pub fn default_dir() -> Option<PathBuf> {
+        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        var("ZKBATCH_CACHE_DIR")
+            .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("zkbatch")))
+            .or_else(|| var("HOME").map(|d| d.join(".cache").join("zkbatch")))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(format!("{name}.pk"))
+    }
+
+    /// The cached key, or `None` when there is none or it does not load (a damaged or older-format
+    /// entry is converted again and replaced, not an error).
+    pub fn load(&self, name: &str) -> Option<ProvingKey> {
+        let path = self.path(name);
+        if !path.exists() {
+            return None;
+        }
+        match ProvingKey::read(&path) {
+            Ok(key) => Some(key),
+            Err(err) => {
+                tracing::warn!(%err, "ignoring the cached proving key");
+                None
+            }
+        }
+    }
+
+    /// Best effort: a cache that cannot be written costs a conversion next time, not the proof.
+    /// Written to a temporary name and renamed, so a concurrent run never loads half a file.
+    pub fn store(&self, name: &str, key: &ProvingKey) {
+        let path = self.path(name);
+        let tmp = self.dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let result = fs::create_dir_all(&self.dir)
+            .map_err(|source| KeyError::Io { path: self.dir.clone(), source })
+            .and_then(|()| key.write(&tmp))
+            .and_then(|()| fs::rename(&tmp, &path).map_err(|source| KeyError::Io { path: path.clone(), source }));
+        if let Err(err) = result {
+            let _ = fs::remove_file(&tmp);
+            tracing::warn!(%err, "could not cache the proving key");
+        }
     }
 }

@@ -3,9 +3,11 @@
 //! - [`prover::Prover`]: the proving pipeline (witness → QAP → MSMs) with per-phase timings.
 //! - [`keys::ProvingKey`]: setup and a fast-loading key file.
 //! - [`poseidon`] and [`circuits`]: circomlib-compatible Poseidon and the Merkle-membership circuit.
+//! - [`circom`]: circom's `.r1cs`, `.wtns` and `.wasm` and snarkjs's `.zkey`, for proving circom circuits.
 //! - [`snarkjs`]: proof.json, public.json and verification_key.json, read and written.
 //! - [`pool`]: many proofs with a bounded number in flight.
 
+pub mod circom;
 pub mod circuits;
 pub mod field;
 pub mod keys;

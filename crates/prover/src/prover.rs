@@ -100,7 +100,7 @@ impl Prover {
         let mut report = ProofReport { engine: self.engine.name(), constraints: self.key.r1cs.num_constraints(), ..Default::default() };
         let start = Instant::now();
 
-        let h = qap::h_coefficients(&self.key.r1cs, &self.domain, z)?;
+        let h = qap::h_scalars(self.key.reduction, &self.key.r1cs, &self.domain, z)?;
         let h = qap::to_bigints(&h[..pk.h_query.len()]);
         let assignment = qap::to_bigints(&z[1..]);
         report.qap = start.elapsed();
