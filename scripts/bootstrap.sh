@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the project-local toolchain (forge, anvil, solc, snarkjs) into .tools/bin.
+# Installs the project-local toolchain (forge, anvil, solc, snarkjs, circom2) into .tools/bin.
 # Everything comes from npm (tools/package.json + tools/package-lock.json); nothing is
 # downloaded from binaries.soliditylang.org or GitHub. Idempotent: when the stamp in
 # .tools/ matches, it does nothing. Usage: scripts/bootstrap.sh (from any directory).
@@ -49,7 +49,7 @@ up_to_date() {
   [[ -f "$NPM_STAMP" && "$(cat "$NPM_STAMP")" == "$lock_hash" ]] || return 1
   [[ -x "$FORGE_BIN" && -x "$ANVIL_BIN" && -f "$NM/solc/soljson.js" ]] || return 1
   local t
-  for t in forge anvil snarkjs solc; do [[ -x "$BIN/$t" ]] || return 1; done
+  for t in forge anvil snarkjs circom2 solc; do [[ -x "$BIN/$t" ]] || return 1; done
 }
 
 if up_to_date; then
@@ -60,7 +60,7 @@ fi
 if [[ -f "$NPM_STAMP" && "$(cat "$NPM_STAMP")" == "$lock_hash" && -x "$FORGE_BIN" && -x "$ANVIL_BIN" ]]; then
   step "tools/node_modules matches package-lock.json, skipping npm ci"
 else
-  step "npm ci in tools/ (forge, anvil, solc-js, snarkjs, circomlibjs)"
+  step "npm ci in tools/ (forge, anvil, solc-js, snarkjs, circomlibjs, circom2)"
   log="$(mktemp)"
   trap 'rm -f "$log"' EXIT
   # --ignore-scripts: no dependency needs one (blake-hash uses its prebuilds or its JS fallback).
@@ -74,12 +74,14 @@ else
   printf '%s\n' "$lock_hash" >"$NPM_STAMP"
 fi
 
-step "linking forge, anvil, snarkjs into .tools/bin"
+step "linking forge, anvil, snarkjs, circom2 into .tools/bin"
 mkdir -p "$BIN"
 rm -f "$STAMP"
 ln -sfn "../../tools/node_modules/@foundry-rs/forge-$PLATFORM/bin/forge" "$BIN/forge"
 ln -sfn "../../tools/node_modules/@foundry-rs/anvil-$PLATFORM/bin/anvil" "$BIN/anvil"
 ln -sfn "../../tools/node_modules/.bin/snarkjs" "$BIN/snarkjs"
+# circom 2.2.3 compiled to WebAssembly (npm `circom2`): compiles .circom files without a Rust build.
+ln -sfn "../../tools/node_modules/.bin/circom2" "$BIN/circom2"
 
 rm -f "$BIN/solc"
 if [[ -n "$native_solc" ]]; then
@@ -97,6 +99,7 @@ EOF
 fi
 
 "$BIN/forge" --version >/dev/null || fail "forge does not run"
+"$BIN/circom2" --version >/dev/null || fail "circom2 does not run"
 solc_version="$("$BIN/solc" --version | sed -n 's/^Version: //p')"
 [[ -n "$solc_version" ]] || fail "solc does not report a version"
 

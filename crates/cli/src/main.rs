@@ -1,5 +1,6 @@
 //! `zkbatch`: prove, verify and batch Groth16 proofs for Ethereum.
 
+mod circom_cmd;
 mod commands;
 mod output;
 
@@ -70,17 +71,22 @@ enum Command {
     /// Prove one input.json, or every *.json in a folder with a bounded pool of workers.
     #[command(after_help = "Examples:\n  \
         zkbatch prove --pk merkle20.pk --input input.json --proof proof.json --public public.json\n  \
-        zkbatch prove --pk merkle20.pk --input inputs/ --out proofs/ --jobs 2\n\n\
+        zkbatch prove --pk merkle20.pk --input inputs/ --out proofs/ --jobs 2\n  \
+        zkbatch prove --zkey c.zkey --wasm c.wasm --input input.json --proof proof.json --public public.json\n  \
+        zkbatch prove --zkey c.zkey --wtns witness.wtns --proof proof.json --public public.json\n\n\
+        circom circuits: --zkey takes a snarkjs Groth16 key, converted once and cached (by hash) in\n\
+        $ZKBATCH_CACHE_DIR, $XDG_CACHE_HOME/zkbatch or ~/.cache/zkbatch; --wasm runs circom's witness\n\
+        generator on --input (a file or a folder), --wtns takes a witness instead.\n\
         A folder of inputs writes NAME.proof.json and NAME.public.json into --out for each NAME.json.\n\
         A failed input is reported and the others go on; the exit status is non-zero if any failed.\n\
         ZKBATCH_MSM=cpu selects the MSM engine (cpu is the only one in this build).")]
     Prove {
         /// The proving key written by `zkbatch setup`.
-        #[arg(long)]
-        pk: PathBuf,
+        #[arg(long, required_unless_present = "zkey")]
+        pk: Option<PathBuf>,
         /// An input.json, or a folder of them.
-        #[arg(long)]
-        input: PathBuf,
+        #[arg(long, required_unless_present = "wtns")]
+        input: Option<PathBuf>,
         /// For one input: where to write proof.json.
         #[arg(long, default_value = "proof.json")]
         proof: PathBuf,
@@ -93,6 +99,8 @@ enum Command {
         /// Proofs proved at once (each proof also uses every core); at most this many are in memory.
         #[arg(long, default_value_t = 2)]
         jobs: usize,
+        #[command(flatten)]
+        circom: circom_cmd::CircomArgs,
     },
     /// Verify snarkjs-format proofs: one proof.json + public.json, or every pair in a folder.
     #[command(after_help = "Examples:\n  \
@@ -119,9 +127,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Setup { circuit, pk, vk } => commands::setup(&out, &circuit, &pk, &vk),
         Command::Inputs { circuit, count, out: dir, seed } => commands::inputs(&out, &circuit, count, &dir, seed),
-        Command::Prove { pk, input, proof, public, out: dir, jobs } => {
+        Command::Prove { circom, input, proof, public, out: dir, jobs, .. } if circom.is_circom() => {
+            circom_cmd::prove(&out, &circom, input.as_deref(), &proof, &public, dir.as_deref(), jobs)
+        }
+        Command::Prove { pk: Some(pk), input: Some(input), proof, public, out: dir, jobs, .. } => {
             commands::prove(&out, &pk, &input, &proof, &public, dir.as_deref(), jobs)
         }
+        Command::Prove { .. } => Err(anyhow::anyhow!("give --pk and --input, or --zkey with a witness")),
         Command::Verify { vk, proof, public, dir } => commands::verify(&out, &vk, proof.as_deref(), public.as_deref(), dir.as_deref()),
     };
     match result {

@@ -21,7 +21,7 @@ pub(crate) fn parse<'a>(
     names: fn(u32) -> &'static str,
 ) -> Result<BinFile<'a>, FormatProblem> {
     if bytes.len() < 4 || &bytes[..4] != magic {
-        let start = bytes.iter().take(4).copied().collect();
+        let start = bytes.iter().take(4).flat_map(|b| std::ascii::escape_default(*b)).map(char::from).collect();
         return Err(FormatProblem::Magic { kind, expected: magic, found: start });
     }
     let mut r = Reader::new(&bytes[4..], "the file header");

@@ -34,11 +34,11 @@ use crate::{Fr, Proof, ProofReport, Prover, ProvingKey};
 /// What is wrong inside a binary file (`.zkey`, `.r1cs`, `.wtns`); [`CircomError`] adds the path.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum FormatProblem {
-    #[error("not {kind} file: it starts with {found:?}, not {:?}", String::from_utf8_lossy(*expected))]
-    Magic { kind: &'static str, expected: &'static [u8; 4], found: Vec<u8> },
+    #[error("not {kind} file: it starts with \"{found}\", not \"{}\"", String::from_utf8_lossy(*expected))]
+    Magic { kind: &'static str, expected: &'static [u8; 4], found: String },
     #[error("unsupported version {found} (zkbatch reads version {supported})")]
     Version { found: u32, supported: u32 },
-    #[error("truncated: {what} needs {need} bytes, the file holds {have}")]
+    #[error("truncated: {what} needs {need} bytes, only {have} are there")]
     Truncated { what: String, need: u64, have: u64 },
     #[error("{0} is missing")]
     MissingSection(String),
