@@ -38,6 +38,14 @@ pub fn field_hex<F: PrimeField>(v: &F) -> String {
     hex(&word(v))
 }
 
+/// A field's modulus as a `0x…` literal.
+pub fn modulus_hex<F: PrimeField>() -> String {
+    let bytes = F::MODULUS.to_bytes_be();
+    let mut w: Word = [0u8; 32];
+    w[32 - bytes.len()..].copy_from_slice(&bytes);
+    hex(&w)
+}
+
 pub fn keccak256(data: &[u8]) -> Word {
     let mut k = Keccak::v256();
     k.update(data);

@@ -5,6 +5,7 @@
 
 pub mod evm;
 pub mod fixtures;
+pub mod poseidon;
 pub mod verifier;
 
 pub use verifier::{groth16_verifier, VerifierOptions};

@@ -14,7 +14,7 @@ use std::fmt::Write;
 use ark_bn254::{Fq, Fr};
 use ark_ff::{BigInteger, PrimeField};
 
-use crate::evm::{g1_words, g2_words, hex, selector_word, Word};
+use crate::evm::{g1_words, g2_words, hex, modulus_hex, selector_word, Word};
 use zkbatch_prover::VerifyingKey;
 
 #[derive(Clone, Debug)]
@@ -50,12 +50,6 @@ const ERRORS: [(&str, &str); 5] = [
     ("InvalidPublicInputCount()", "The number of public inputs is not the verifying key's."),
 ];
 
-fn modulus_hex<F: PrimeField>() -> String {
-    let bytes = F::MODULUS.to_bytes_be();
-    let mut w: Word = [0u8; 32];
-    w[32 - bytes.len()..].copy_from_slice(&bytes);
-    hex(&w)
-}
 
 /// Where the core finds the public inputs: fixed calldata offsets, or a calldata pointer variable.
 enum Inputs<'a> {
