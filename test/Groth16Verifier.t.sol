@@ -239,3 +239,24 @@ contract Groth16VerifierN16Test is VerifierCases {
         for (uint256 i = 0; i < 16; i++) x[i] = a[i];
     }
 }
+
+import {Groth16VerifierMerkle20} from "./fixtures/Groth16VerifierMerkle20.sol";
+import {SnarkjsMerkle20} from "./fixtures/SnarkjsMerkle20.sol";
+
+/// An independent prover: snarkjs's proof for circom's merkle20, on the verifier we generate from
+/// snarkjs's verification_key.json.
+contract SnarkjsProofTest is Check {
+    function test_snarkjs_proof_verifies_on_generated_verifier() public {
+        Groth16VerifierMerkle20 v = new Groth16VerifierMerkle20();
+        uint256[8] memory p = SnarkjsMerkle20.proof();
+        uint256[2] memory x = SnarkjsMerkle20.inputs();
+        check(v.verifyProof([p[0], p[1]], [[p[2], p[3]], [p[4], p[5]]], [p[6], p[7]], x), "snarkjs proof rejected");
+        uint256[] memory xs = new uint256[](2);
+        xs[0] = x[0];
+        xs[1] = x[1];
+        v.verify(abi.encodePacked(p), xs);
+        v.verifyCompressedProof(SnarkjsMerkle20.compressed(), x);
+        x[1] = x[1] ^ 1;
+        check(!v.verifyProof([p[0], p[1]], [[p[2], p[3]], [p[4], p[5]]], [p[6], p[7]], x), "wrong root accepted");
+    }
+}

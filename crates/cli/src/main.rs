@@ -3,6 +3,7 @@
 mod circom_cmd;
 mod commands;
 mod output;
+mod solgen_cmd;
 
 pub use output::Output;
 
@@ -118,6 +119,22 @@ enum Command {
         #[arg(long, conflicts_with_all = ["proof", "public"])]
         dir: Option<PathBuf>,
     },
+    /// Generate Solidity: a Groth16 verifier for a verifying key, or a Poseidon contract.
+    #[command(after_help = "Examples:\n  \
+        zkbatch solgen --vk verification_key.json --out contracts/Verifier.sol\n  \
+        zkbatch solgen poseidon --t 3 --out contracts/PoseidonT3.sol\n\n\
+        The verifier has snarkjs's verifyProof (returns bool) and two entries that revert with a named\n\
+        error unless the proof is valid: verify(bytes proof, uint256[] input) and\n\
+        verifyCompressedProof(uint256[4], uint256[n]) (see `zkbatch calldata`).")]
+    Solgen(solgen_cmd::SolgenArgs),
+    /// Print a proof's arguments for the generated verifier's entries (plain and compressed).
+    #[command(after_help = "Example:\n  zkbatch calldata --proof proof.json --public public.json --json")]
+    Calldata {
+        #[arg(long)]
+        proof: PathBuf,
+        #[arg(long)]
+        public: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -135,6 +152,8 @@ fn main() -> ExitCode {
         }
         Command::Prove { .. } => Err(anyhow::anyhow!("give --pk and --input, or --zkey with a witness")),
         Command::Verify { vk, proof, public, dir } => commands::verify(&out, &vk, proof.as_deref(), public.as_deref(), dir.as_deref()),
+        Command::Solgen(args) => solgen_cmd::solgen(&out, args),
+        Command::Calldata { proof, public } => solgen_cmd::calldata(&out, &proof, &public),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
