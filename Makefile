@@ -1,7 +1,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: demo test bootstrap build test-rust test-forge bench
+.PHONY: demo test bootstrap build test-rust test-forge bench fixtures gas-snapshot
 
 # The README's two commands -----------------------------------------------------------------
 
@@ -24,8 +24,20 @@ build:
 test-rust: bootstrap
 	cargo test --workspace --locked
 
+# forge tests, then the gas benchmarks against .gas-snapshot (the baselines' verifiers are rendered
+# by snarkjs's own template first).
 test-forge: bootstrap
-	. scripts/env.sh && forge test
+	node scripts/gen-snarkjs-verifiers.mjs
+	. scripts/env.sh && forge test && forge snapshot --check
+
+# Rewrites .gas-snapshot after a deliberate gas change (review the diff).
+gas-snapshot: bootstrap
+	node scripts/gen-snarkjs-verifiers.mjs
+	. scripts/env.sh && forge snapshot
+
+# Regenerates the forge fixtures (verifiers, proofs, Poseidon contracts and vectors) with our prover.
+fixtures:
+	ZKBATCH_UPDATE_FIXTURES=1 cargo test --locked -p zkbatch-solgen --test fixtures
 
 # Proving time against plain ark-groth16, side by side (figures in BENCHMARKS.md).
 bench:
