@@ -1,7 +1,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: demo test bootstrap build test-rust test-forge bench fixtures gas-snapshot
+.PHONY: demo test bootstrap build test-rust test-forge bench fixtures gas-snapshot bench-circom
 
 # The README's two commands -----------------------------------------------------------------
 
@@ -42,3 +42,8 @@ fixtures:
 # Proving time against plain ark-groth16, side by side (figures in BENCHMARKS.md).
 bench:
 	cargo bench --locked -p zkbatch-prover --bench prove
+
+# circom circuits: zkbatch vs snarkjs (CLI and in-process API) and ark-groth16 with the circom
+# reduction, same zkey and witness; sets up a 2^16-constraint circuit once (figures in BENCHMARKS.md).
+bench-circom: bootstrap
+	scripts/bench-circom.sh

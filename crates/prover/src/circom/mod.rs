@@ -7,10 +7,12 @@
 //!   as `snarkjs wtns calculate` does, without node.
 //! - [`cached_zkey`]: a zkey converted once and kept in zkbatch's fast-loading key format.
 //!
-//! The formats are parsed here rather than with ark-circom: its zkey and R1CS readers index and
-//! unwrap on what the file says (a malformed file panics), read value by value, check neither
-//! curve nor points, and it pulls in wasmer, whose build costs CI minutes; the witness generator
-//! runs on wasmi, an interpreter that builds in seconds.
+//! The formats are parsed here rather than with ark-circom 0.6: its zkey and R1CS readers index
+//! and unwrap on what the file says (a malformed file panics: a missing section, a coefficient
+//! beyond the matrix), read value by value, and check neither the curve nor the points; and it
+//! depends on wasmer unconditionally, which with cranelift is 222 crates and 756 s of CPU to build
+//! (1.4 GB of target), against 9 crates and 40 s for wasmi, which runs the witness generator here.
+//! Its CircomReduction is a dozen lines, re-done in [`crate::qap::CircomReduction`].
 
 pub(crate) mod binfile;
 pub mod input;
