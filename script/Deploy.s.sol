@@ -17,6 +17,7 @@ interface Vm {
     function toString(address value) external pure returns (string memory);
     function toString(uint256 value) external pure returns (string memory);
     function writeFile(string calldata path, string calldata data) external;
+    function createDir(string calldata path, bool recursive) external;
 }
 
 /// Deploys the Poseidon contracts and the Groth16 verifiers to any RPC, and records the addresses.
@@ -25,7 +26,8 @@ interface Vm {
 ///
 /// ZKBATCH_VERIFIERS: comma-separated forge artifact names of verifiers to deploy, e.g.
 ///   "Verifier.sol:Groth16Verifier" (generate them with `zkbatch solgen --vk … --out contracts/Verifier.sol`).
-/// ZKBATCH_DEPLOYMENTS: where to write the JSON record (default deployments/<chain id>.json).
+/// ZKBATCH_DEPLOYMENTS: where to write the JSON record (default deployments/<chain id>.json; the
+///   deployments/ folder is created if missing, and foundry.toml lets the script write only there).
 contract Deploy {
     Vm constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
@@ -52,6 +54,7 @@ contract Deploy {
             }
         }
         vm.stopBroadcast();
+        vm.createDir("deployments", true);
         vm.writeFile(path, string.concat(json, "\n  }\n}\n"));
     }
 }
