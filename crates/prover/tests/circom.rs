@@ -181,6 +181,16 @@ fn malformed_binary_files_are_refused_naming_the_problem() {
         assert!(matches!(format_problem(r1cs::from_bytes(&r1cs_bytes[..len], p).unwrap_err()), FormatProblem::Truncated { .. }));
     }
 
+    // Counts in a header far beyond what the file holds: an error, not a huge allocation.
+    let at = section_offset(&r1cs_bytes, 1) + 4 + 32 + 4 * 4 + 8; // n8, prime, 4 counts, nLabels
+    let mut huge = r1cs_bytes.clone();
+    huge[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(matches!(format_problem(r1cs::from_bytes(&huge, p).unwrap_err()), FormatProblem::Truncated { .. }));
+    let at = section_offset(&zkey_bytes, 2) + 4 + 32 + 4 + 32; // nVars
+    let mut huge = zkey_bytes.clone();
+    huge[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(matches!(format_problem(zkey::from_bytes(&huge, p).unwrap_err()), FormatProblem::Truncated { .. } | FormatProblem::Invalid(_)));
+
     // Single-byte corruptions all over a small zkey are errors or keys, never panics.
     for i in (0..zkey_bytes.len()).step_by(5) {
         let mut bad = zkey_bytes.clone();

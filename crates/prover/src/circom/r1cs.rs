@@ -72,8 +72,10 @@ fn parse(bytes: &[u8]) -> Result<CircomR1cs, FormatProblem> {
 
     let mut s = file.section(2)?;
     let mut matrices: [Vec<Vec<(Fr, usize)>>; 3] = Default::default();
+    // A constraint takes at least 12 bytes (three term counts): a header that claims more
+    // constraints than the section can hold must not make us allocate for them.
     for m in &mut matrices {
-        m.reserve(n_constraints);
+        m.reserve(n_constraints.min(s.remaining() / 12));
     }
     for constraint in 0..n_constraints {
         for (which, matrix) in ["A", "B", "C"].iter().zip(&mut matrices) {
