@@ -1,7 +1,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: demo test bootstrap build test-rust test-forge bench fixtures gas-snapshot bench-circom
+.PHONY: demo test bootstrap build test-rust test-forge bench fixtures gas-snapshot bench-circom bench-msm
 
 # The README's two commands -----------------------------------------------------------------
 
@@ -47,3 +47,8 @@ bench:
 # reduction, same zkey and witness; sets up a 2^16-constraint circuit once (figures in BENCHMARKS.md).
 bench-circom: bootstrap
 	scripts/bench-circom.sh
+
+# MSM engines against arkworks' MSM, G1 and G2, 2^10 to 2^20 (figures in BENCHMARKS.md).
+# ZKBATCH_BENCH_MSM_MAX_LOG=22 adds 2^22; ZKBATCH_BENCH_MSM_SIZES=16,20 picks sizes.
+bench-msm:
+	cargo bench --locked -p zkbatch-prover --bench msm

@@ -16,7 +16,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
 use ark_std::rand::Rng;
 
 use crate::keys::ProvingKey;
-use crate::msm::{self, Msm};
+use crate::msm::{self, KeyBases, KeyG1, Msm, MsmError};
 use crate::qap::{self, QapError};
 use crate::report::ProofReport;
 use crate::{witness, Fr, Proof};
@@ -29,6 +29,8 @@ pub enum ProveError {
     Qap(#[from] QapError),
     #[error("the proving key is inconsistent: {0}")]
     Key(String),
+    #[error(transparent)]
+    Msm(#[from] MsmError),
 }
 
 /// Proves with one proving key, loaded once, for as many proofs as the caller likes.
@@ -40,13 +42,23 @@ pub struct Prover {
 
 impl Prover {
     pub fn new(key: Arc<ProvingKey>) -> Result<Prover, ProveError> {
-        Prover::with_engine(key, msm::default_engine())
+        Prover::with_engine(key, msm::default_engine()?)
     }
 
-    /// Fails on a key whose parts do not fit together (see [`ProvingKey::check_shape`]).
-    pub fn with_engine(key: Arc<ProvingKey>, engine: Box<dyn Msm>) -> Result<Prover, ProveError> {
+    /// Fails on a key whose parts do not fit together (see [`ProvingKey::check_shape`]). Hands the
+    /// engine the key's bases, for engines that precompute (see [`Msm::prepare`]): the prover
+    /// keeps the key, and with it those slices, for as long as it keeps the engine.
+    pub fn with_engine(key: Arc<ProvingKey>, mut engine: Box<dyn Msm>) -> Result<Prover, ProveError> {
         key.check_shape().map_err(ProveError::Key)?;
         let domain = qap::domain(&key.r1cs)?;
+        let pk = &key.groth16;
+        engine.prepare(&KeyBases {
+            a: &pk.a_query[1..],
+            b_g1: &pk.b_g1_query[1..],
+            b_g2: &pk.b_g2_query[1..],
+            h: &pk.h_query,
+            l: &pk.l_query,
+        });
         Ok(Prover { key, domain, engine })
     }
 
@@ -116,24 +128,24 @@ impl Prover {
         let g_a = pk.vk.alpha_g1.into_group()
             + pk.a_query[0]
             + pk.delta_g1 * r
-            + timed("msm_a", &mut report.msm_a, &|| self.engine.g1(&pk.a_query[1..], &assignment));
+            + timed("msm_a", &mut report.msm_a, &|| self.engine.key_g1(KeyG1::A, &pk.a_query[1..], &assignment));
         let g1_b = if r.is_zero() {
             G1Projective::zero()
         } else {
             pk.beta_g1.into_group()
                 + pk.b_g1_query[0]
                 + pk.delta_g1 * s
-                + timed("msm_b_g1", &mut report.msm_b_g1, &|| self.engine.g1(&pk.b_g1_query[1..], &assignment))
+                + timed("msm_b_g1", &mut report.msm_b_g1, &|| self.engine.key_g1(KeyG1::BG1, &pk.b_g1_query[1..], &assignment))
         };
         let t = Instant::now();
         let g2_b: G2Projective = pk.vk.beta_g2.into_group()
             + pk.b_g2_query[0]
             + pk.vk.delta_g2 * s
-            + self.engine.g2(&pk.b_g2_query[1..], &assignment);
+            + self.engine.key_g2(&pk.b_g2_query[1..], &assignment);
         report.msm_b_g2 = t.elapsed();
         tracing::debug!(phase = "msm_b_g2", ms = report.msm_b_g2.as_secs_f64() * 1e3);
-        let h_acc = timed("msm_h", &mut report.msm_h, &|| self.engine.g1(&pk.h_query, &h));
-        let l_acc = timed("msm_l", &mut report.msm_l, &|| self.engine.g1(&pk.l_query, &assignment[num_instance - 1..]));
+        let h_acc = timed("msm_h", &mut report.msm_h, &|| self.engine.key_g1(KeyG1::H, &pk.h_query, &h));
+        let l_acc = timed("msm_l", &mut report.msm_l, &|| self.engine.key_g1(KeyG1::L, &pk.l_query, &assignment[num_instance - 1..]));
 
         let g_c = g_a * s + g1_b * r - pk.delta_g1 * (r * s) + l_acc + h_acc;
         report.total = start.elapsed();

@@ -31,7 +31,7 @@ fn proof_equals_ark_groth16_for_the_same_randomness_and_verifies() {
         verify(prover.key().verifying_key(), &ours, &public).unwrap();
         let pvk = ark_groth16::prepare_verifying_key(prover.key().verifying_key());
         assert!(Groth16::<Bn254>::verify_proof(&pvk, &ours, &public).unwrap());
-        assert_eq!(report.engine, "cpu-arkworks");
+        assert_eq!(report.engine, prover.engine().name());
         assert!(report.total >= report.qap + report.msm());
     }
 }

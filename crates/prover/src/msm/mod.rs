@@ -1,10 +1,30 @@
 //! Multi-scalar multiplication engines. MSMs are most of Groth16's proving time; the pipeline calls
 //! them only through [`Msm`], so faster engines (tuned CPU, CUDA) slot in without touching it.
+//!
+//! - [`ArkworksMsm`]: arkworks' own parallel Pippenger, the baseline.
+//! - [`CpuMsm`]: this crate's engine: signed-digit Pippenger (`digits`, `pippenger`) with
+//!   batch-affine bucket accumulation (`batch_affine`), window width and the split over threads
+//!   chosen per call from a cost model, and precomputed tables for a proving key's fixed bases
+//!   (`tables`) within a memory budget.
+//!
+//! [`default_engine`] picks the best engine, or the one named by `ZKBATCH_MSM` (`cpu`,
+//! `arkworks`); `ZKBATCH_MSM_TABLE_MB` sets the table budget per proving key (0: no tables).
+
+mod batch_affine;
+mod branchless;
+mod digits;
+mod pippenger;
+mod tables;
+
+use std::ffi::OsStr;
+use std::str::FromStr;
 
 use ark_bn254::{G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::VariableBaseMSM;
 
 use crate::ScalarBigInt;
+use tables::Table;
 
 /// Computes `Σ scalarsᵢ · basesᵢ` over G1 and G2. `bases` and `scalars` have equal lengths.
 pub trait Msm: Send + Sync {
@@ -12,6 +32,82 @@ pub trait Msm: Send + Sync {
     fn name(&self) -> &'static str;
     fn g1(&self, bases: &[G1Affine], scalars: &[ScalarBigInt]) -> G1Projective;
     fn g2(&self, bases: &[G2Affine], scalars: &[ScalarBigInt]) -> G2Projective;
+
+    /// Hands the engine a proving key's base vectors before its first proof, so that it can
+    /// precompute for them (a second call replaces the first). The caller keeps these slices
+    /// alive and unchanged for as long as it keeps the engine, and passes the very same slices to
+    /// [`Msm::key_g1`] and [`Msm::key_g2`]; an engine treats any other slice as unprepared. The
+    /// default does nothing.
+    fn prepare(&mut self, _key: &KeyBases<'_>) {}
+
+    /// An MSM over one of the prepared key's G1 base vectors (`bases` is that vector).
+    fn key_g1(&self, _which: KeyG1, bases: &[G1Affine], scalars: &[ScalarBigInt]) -> G1Projective {
+        self.g1(bases, scalars)
+    }
+
+    /// An MSM over the prepared key's G2 base vector (`bases` is that vector).
+    fn key_g2(&self, bases: &[G2Affine], scalars: &[ScalarBigInt]) -> G2Projective {
+        self.g2(bases, scalars)
+    }
+}
+
+/// The base vectors of a Groth16 proving key, as the prover's MSMs use them.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyBases<'a> {
+    pub a: &'a [G1Affine],
+    pub b_g1: &'a [G1Affine],
+    pub b_g2: &'a [G2Affine],
+    pub h: &'a [G1Affine],
+    pub l: &'a [G1Affine],
+}
+
+/// Which of a key's G1 base vectors an MSM runs over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KeyG1 {
+    A,
+    BG1,
+    H,
+    L,
+}
+
+impl<'a> KeyBases<'a> {
+    fn g1(&self, which: KeyG1) -> &'a [G1Affine] {
+        match which {
+            KeyG1::A => self.a,
+            KeyG1::BG1 => self.b_g1,
+            KeyG1::H => self.h,
+            KeyG1::L => self.l,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MsmError {
+    #[error("ZKBATCH_MSM={0:?} names no MSM engine; use `cpu` (the default) or `arkworks`")]
+    UnknownEngine(String),
+    #[error("ZKBATCH_MSM_TABLE_MB={0:?} is not a whole number of MiB (0 turns tables off)")]
+    TableBudget(String),
+}
+
+/// The engines [`engine`] can make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineKind {
+    /// [`CpuMsm`], the default.
+    Cpu,
+    /// [`ArkworksMsm`].
+    Arkworks,
+}
+
+impl FromStr for EngineKind {
+    type Err = MsmError;
+
+    fn from_str(s: &str) -> Result<EngineKind, MsmError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "cpu" => Ok(EngineKind::Cpu),
+            "arkworks" | "ark" => Ok(EngineKind::Arkworks),
+            _ => Err(MsmError::UnknownEngine(s.to_string())),
+        }
+    }
 }
 
 /// arkworks' parallel Pippenger: the baseline every other engine is measured against.
@@ -34,9 +130,209 @@ impl Msm for ArkworksMsm {
     }
 }
 
-/// The engine used when none is chosen: the best one available on this machine.
-pub fn default_engine() -> Box<dyn Msm> {
-    Box::new(ArkworksMsm)
+/// zkbatch's CPU engine: signed-digit Pippenger with batch-affine buckets, and precomputed tables
+/// for a prepared key's bases (see [`CpuMsm::with_tables`]).
+pub struct CpuMsm {
+    table_budget: usize,
+    table_uses: f64,
+    g1_tables: Vec<(KeyG1, Table<ark_bn254::g1::Config>)>,
+    g2_table: Option<Table<ark_bn254::g2::Config>>,
+}
+
+/// The number of MSMs over a key's base vector within which a table must pay for its
+/// construction, unless told otherwise. A key proves with each of its vectors once per proof, so
+/// this is a number of proofs. A table costs 10 to 20 MSMs' worth of work to build and saves 10
+/// to 35% of each MSM, so it pays back after 30 to 60 proofs for vectors of up to 2^13 bases
+/// (merkle-20: about 40) and after more for larger ones, whose tables also take tens of seconds
+/// to build: 40 gives the small keys tables and leaves the large ones to an explicit choice
+/// ([`CpuMsm::with_tables`]).
+pub const DEFAULT_TABLE_USES: u32 = 40;
+
+impl Default for CpuMsm {
+    fn default() -> CpuMsm {
+        CpuMsm::with_table_budget(default_table_budget())
+    }
+}
+
+impl std::fmt::Debug for CpuMsm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CpuMsm")
+            .field("table_budget", &self.table_budget)
+            .field("table_bytes", &self.table_bytes())
+            .field("g1_tables", &self.g1_tables.iter().map(|(w, t)| (w, t.shape())).collect::<Vec<_>>())
+            .field("g2_table", &self.g2_table.as_ref().map(Table::shape))
+            .finish()
+    }
+}
+
+/// Budget for precomputed tables when none is set: at most 1 GiB per proving key, and at most an
+/// eighth of the memory available when the prover starts, so tables shrink, then vanish, on a
+/// machine short of memory instead of pushing it into swap.
+pub fn default_table_budget() -> usize {
+    const CAP: u64 = 1 << 30;
+    let available = available_memory().unwrap_or(CAP * 2);
+    CAP.min(available / 8) as usize
+}
+
+/// `MemAvailable` from /proc/meminfo, in bytes (Linux); `None` elsewhere.
+fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
+}
+
+impl CpuMsm {
+    /// An engine that spends at most `bytes` on tables per prepared key (0: never builds any),
+    /// each paying for itself within [`DEFAULT_TABLE_USES`] MSMs.
+    pub fn with_table_budget(bytes: usize) -> CpuMsm {
+        CpuMsm::with_tables(bytes, DEFAULT_TABLE_USES)
+    }
+
+    /// An engine that spends at most `bytes` on tables per prepared key, and builds a table only
+    /// where the cost model says it pays for its construction within `uses` MSMs over those
+    /// bases (`u32::MAX`: wherever it makes an MSM faster at all).
+    pub fn with_tables(bytes: usize, uses: u32) -> CpuMsm {
+        let table_uses = if uses == u32::MAX { f64::INFINITY } else { f64::from(uses) };
+        CpuMsm { table_budget: bytes, table_uses, g1_tables: Vec::new(), g2_table: None }
+    }
+
+    pub fn table_budget(&self) -> usize {
+        self.table_budget
+    }
+
+    /// Memory held by precomputed tables.
+    pub fn table_bytes(&self) -> usize {
+        self.g1_tables.iter().map(|(_, t)| t.bytes()).sum::<usize>() + self.g2_table.as_ref().map_or(0, Table::bytes)
+    }
+
+    fn g1_table(&self, which: KeyG1, bases: &[G1Affine]) -> Option<&Table<ark_bn254::g1::Config>> {
+        self.g1_tables.iter().find(|(w, t)| *w == which && t.is_for(bases)).map(|(_, t)| t)
+    }
+}
+
+/// Runs through `table` when there is one for `bases` and the scalars fit it, else plain.
+fn msm_with<P: SWCurveConfig>(table: Option<&Table<P>>, bases: &[Affine<P>], scalars: &[ScalarBigInt]) -> Projective<P>
+where
+    P::BaseField: branchless::BranchlessSub,
+{
+    table.and_then(|t| t.msm(bases, scalars)).unwrap_or_else(|| pippenger::msm(bases, scalars))
+}
+
+/// Savings are modelled in base-field multiplications; an Fq2 multiplication costs about four Fq
+/// ones, which is what makes G2 tables the best use of a budget.
+const G2_MUL_IN_G1_MULS: f64 = 4.0;
+
+impl Msm for CpuMsm {
+    fn name(&self) -> &'static str {
+        if self.g1_tables.is_empty() && self.g2_table.is_none() {
+            "cpu-batch-affine"
+        } else {
+            "cpu-batch-affine+tables"
+        }
+    }
+
+    fn g1(&self, bases: &[G1Affine], scalars: &[ScalarBigInt]) -> G1Projective {
+        debug_assert_eq!(bases.len(), scalars.len());
+        pippenger::msm(bases, scalars)
+    }
+
+    fn g2(&self, bases: &[G2Affine], scalars: &[ScalarBigInt]) -> G2Projective {
+        debug_assert_eq!(bases.len(), scalars.len());
+        pippenger::msm(bases, scalars)
+    }
+
+    /// Spends the budget where the cost model says a table saves the most work per byte.
+    fn prepare(&mut self, key: &KeyBases<'_>) {
+        self.g1_tables.clear();
+        self.g2_table = None;
+        let threads = rayon::current_num_threads();
+        let (budget, uses) = (self.table_budget, self.table_uses);
+        type G1 = ark_bn254::g1::Config;
+        type G2 = ark_bn254::g2::Config;
+        // (saving per byte, which vector: None for G2)
+        let mut candidates = Vec::new();
+        if let Some((shape, saving)) = tables::best_shape::<G2>(key.b_g2.len(), threads, budget, uses) {
+            candidates.push((saving * G2_MUL_IN_G1_MULS / shape.bytes::<G2>(key.b_g2.len()) as f64, None));
+        }
+        for which in [KeyG1::A, KeyG1::BG1, KeyG1::H, KeyG1::L] {
+            let n = key.g1(which).len();
+            if let Some((shape, saving)) = tables::best_shape::<G1>(n, threads, budget, uses) {
+                candidates.push((saving / shape.bytes::<G1>(n) as f64, Some(which)));
+            }
+        }
+        candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut left = budget;
+        for (_, which) in candidates {
+            // Re-fit each shape to what is left of the budget.
+            match which {
+                None => {
+                    if let Some((shape, _)) = tables::best_shape::<G2>(key.b_g2.len(), threads, left, uses) {
+                        let table = Table::build(key.b_g2, shape);
+                        left = left.saturating_sub(table.bytes());
+                        self.g2_table = Some(table);
+                    }
+                }
+                Some(which) => {
+                    let bases = key.g1(which);
+                    if let Some((shape, _)) = tables::best_shape::<G1>(bases.len(), threads, left, uses) {
+                        let table = Table::build(bases, shape);
+                        left = left.saturating_sub(table.bytes());
+                        self.g1_tables.push((which, table));
+                    }
+                }
+            }
+        }
+        tracing::debug!(engine = self.name(), table_bytes = self.table_bytes(), tables = ?self, "MSM tables built");
+    }
+
+    fn key_g1(&self, which: KeyG1, bases: &[G1Affine], scalars: &[ScalarBigInt]) -> G1Projective {
+        debug_assert_eq!(bases.len(), scalars.len());
+        msm_with(self.g1_table(which, bases), bases, scalars)
+    }
+
+    fn key_g2(&self, bases: &[G2Affine], scalars: &[ScalarBigInt]) -> G2Projective {
+        debug_assert_eq!(bases.len(), scalars.len());
+        msm_with(self.g2_table.as_ref().filter(|t| t.is_for(bases)), bases, scalars)
+    }
+}
+
+/// Makes an engine of the given kind; `table_budget` (bytes per key) applies to [`CpuMsm`].
+pub fn engine(kind: EngineKind, table_budget: usize) -> Box<dyn Msm> {
+    match kind {
+        EngineKind::Cpu => Box::new(CpuMsm::with_table_budget(table_budget)),
+        EngineKind::Arkworks => Box::new(ArkworksMsm),
+    }
+}
+
+/// The engine used when none is chosen: the best one available on this machine ([`CpuMsm`]),
+/// unless the environment says otherwise: `ZKBATCH_MSM=cpu|arkworks` picks the engine and
+/// `ZKBATCH_MSM_TABLE_MB` the table budget per key (default: see [`default_table_budget`]).
+pub fn default_engine() -> Result<Box<dyn Msm>, MsmError> {
+    select_engine(std::env::var_os("ZKBATCH_MSM").as_deref(), std::env::var_os("ZKBATCH_MSM_TABLE_MB").as_deref())
+}
+
+/// A value that is not UTF-8 is refused like any other unknown value.
+fn text(v: &OsStr) -> Result<&str, String> {
+    v.to_str().ok_or_else(|| v.to_string_lossy().into_owned())
+}
+
+/// [`default_engine`]'s choice for given values of `ZKBATCH_MSM` and `ZKBATCH_MSM_TABLE_MB`
+/// (`None` or empty: unset).
+pub fn select_engine(kind: Option<&OsStr>, table_mb: Option<&OsStr>) -> Result<Box<dyn Msm>, MsmError> {
+    let kind = kind.filter(|v| !v.is_empty());
+    let table_mb = table_mb.filter(|v| !v.is_empty());
+    let kind = match kind.map(text) {
+        Some(Ok(v)) => v.parse()?,
+        Some(Err(v)) => return Err(MsmError::UnknownEngine(v)),
+        None => EngineKind::Cpu,
+    };
+    let budget = match table_mb.map(text) {
+        Some(Ok(v)) => v.trim().parse::<usize>().map_err(|_| MsmError::TableBudget(v.to_string()))?.saturating_mul(1 << 20),
+        Some(Err(v)) => return Err(MsmError::TableBudget(v)),
+        None => default_table_budget(),
+    };
+    Ok(engine(kind, budget))
 }
 
 #[cfg(test)]
@@ -58,8 +354,13 @@ mod tests {
         let big: Vec<_> = scalars.iter().map(|s| s.into_bigint()).collect();
         let naive1: G1Projective = g1.iter().zip(&scalars).map(|(b, s)| *b * s).sum();
         let naive2: G2Projective = g2.iter().zip(&scalars).map(|(b, s)| *b * s).sum();
-        assert_eq!(ArkworksMsm.g1(&g1, &big), naive1);
-        assert_eq!(ArkworksMsm.g2(&g2, &big), naive2);
-        assert_eq!(ArkworksMsm.g1(&[G1Projective::generator().into_affine()], &[Fr::from(0u64).into_bigint()]), G1Projective::default());
+        for engine in [&ArkworksMsm as &dyn Msm, &CpuMsm::with_table_budget(0)] {
+            assert_eq!(engine.g1(&g1, &big), naive1, "{}", engine.name());
+            assert_eq!(engine.g2(&g2, &big), naive2, "{}", engine.name());
+            assert_eq!(
+                engine.g1(&[G1Projective::generator().into_affine()], &[Fr::from(0u64).into_bigint()]),
+                G1Projective::default()
+            );
+        }
     }
 }

@@ -1,0 +1,192 @@
+//! Precomputed tables for bases that stay fixed across many MSMs (a proving key's queries).
+//!
+//! Pippenger runs W windows, each with its own buckets and its own bucket reduction, and joins
+//! them with doublings. If every base's shifts 2^(j·c)·P (j < W) are stored, the digit of window j
+//! can add the stored shift straight into one shared set of buckets: the same number of point
+//! additions, but a single reduction instead of W, and no window is bound to one thread. That
+//! pays most for small and medium MSMs, where reductions are a large share of the work, and it
+//! lets the window be wider than plain Pippenger could afford.
+//!
+//! The price: W points of memory per base (W ≈ 16–22: 1–1.4 KiB per G1 base, twice that for
+//! G2) and about 255 doublings per base to build, some 10–20 MSMs' worth of work. Hence a
+//! memory budget per key, and tables only for provers that are built once and prove many times.
+
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::{AdditiveGroup, Zero};
+use rayon::prelude::*;
+
+use super::batch_affine::{AffineBuckets, Xy};
+use super::branchless::BranchlessSub;
+use super::digits::{digit, Windows};
+use super::pippenger::{self, batch_size, Accumulation, Costs, Plan, MAX_WINDOW};
+
+/// Scalars of up to this many bits use a table (canonical BN254 scalars have 254); longer
+/// integers take the plain path.
+const TABLE_BITS: u32 = 254;
+
+/// A table's shape: how the scalars' bits are split into windows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct TableShape {
+    pub windows: Windows,
+}
+
+impl TableShape {
+    pub fn bytes<P: SWCurveConfig>(&self, n: usize) -> usize {
+        n.saturating_mul(self.windows.count() as usize).saturating_mul(std::mem::size_of::<Xy<P::BaseField>>())
+    }
+
+    /// Modelled cost of one MSM of `n` points through a table of this shape, split over `threads`
+    /// tasks (one bucket set and one reduction each).
+    fn cost(&self, n: usize, threads: usize, costs: &Costs) -> f64 {
+        let buckets = self.windows.max_buckets();
+        let per_point = costs.per_point(Accumulation::BatchAffine, buckets);
+        let per_bucket = costs.reduction(Accumulation::BatchAffine, buckets, 1).0;
+        let additions = n.div_ceil(threads.max(1)) as f64 * self.windows.count() as f64;
+        additions * per_point + buckets as f64 * per_bucket
+    }
+
+    /// Modelled cost of building the table on `threads` threads: each base doubled up to its
+    /// top shift (a Jacobian doubling, 2M + 5S), each entry normalised to affine.
+    fn build_cost(&self, n: usize, threads: usize) -> f64 {
+        const DOUBLING: f64 = 8.0;
+        const NORMALISATION: f64 = 6.0;
+        let top = self.windows.get(self.windows.count() - 1).0;
+        n.div_ceil(threads.max(1)) as f64 * (top as f64 * DOUBLING + self.windows.count() as f64 * NORMALISATION)
+    }
+}
+
+/// The table shape that makes MSMs over `n` bases cheapest within `max_bytes`, among those whose
+/// construction is paid back by `uses` MSMs (`f64::INFINITY`: whichever saves anything), with
+/// its modelled saving per MSM against plain Pippenger; `None` if no table qualifies.
+pub(super) fn best_shape<P: SWCurveConfig>(n: usize, threads: usize, max_bytes: usize, uses: f64) -> Option<(TableShape, f64)> {
+    if n == 0 {
+        return None;
+    }
+    let costs = Costs::of::<P>();
+    let plain = Plan::choose(n, TABLE_BITS, threads, &costs).cost(n, threads, &costs);
+    (2..=MAX_WINDOW)
+        .map(|width| TableShape { windows: Windows::of_width(TABLE_BITS, width) })
+        .filter(|shape| shape.bytes::<P>(n) <= max_bytes)
+        .map(|shape| (shape, plain - shape.cost(n, threads, &costs)))
+        .filter(|(shape, saving)| *saving > 0.0 && saving * uses >= shape.build_cost(n, threads))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// The first, middle and last bases.
+fn sample<P: SWCurveConfig>(bases: &[Affine<P>]) -> Vec<Affine<P>> {
+    match bases.len() {
+        0 => Vec::new(),
+        n => vec![bases[0], bases[n / 2], bases[n - 1]],
+    }
+}
+
+/// Every base's shifts 2^(j·c)·P, j < W, for one fixed slice of bases.
+pub(super) struct Table<P: SWCurveConfig>
+where
+    P::BaseField: BranchlessSub,
+{
+    /// The slice the table was built from, by address and length, and a few of its points: a
+    /// call over any other slice must not use the table. The owner promises to keep the slice
+    /// alive and unchanged (see `Msm::prepare`); the sample catches a broken promise cheaply.
+    origin: (usize, usize),
+    sample: Vec<Affine<P>>,
+    shape: TableShape,
+    /// Row-major, one entry per window per base; rows of bases at infinity are unused.
+    shifts: Vec<Xy<P::BaseField>>,
+}
+
+impl<P: SWCurveConfig> Table<P>
+where
+    P::BaseField: BranchlessSub,
+{
+    pub fn build(bases: &[Affine<P>], shape: TableShape) -> Table<P> {
+        let w = shape.windows.count() as usize;
+        let zero = Xy { x: P::BaseField::ZERO, y: P::BaseField::ZERO };
+        let mut shifts = vec![zero; bases.len() * w];
+        // Chunks large enough for batch normalisation to amortise its inversion.
+        const CHUNK: usize = 256;
+        shifts.par_chunks_mut(CHUNK * w).zip(bases.par_chunks(CHUNK)).for_each(|(rows, bases)| {
+            let mut projective = Vec::with_capacity(bases.len() * w);
+            for base in bases {
+                let mut p = base.into_group();
+                for j in 0..w as u32 {
+                    projective.push(p);
+                    if j + 1 < w as u32 {
+                        for _ in 0..shape.windows.get(j).1 {
+                            p.double_in_place();
+                        }
+                    }
+                }
+            }
+            for (slot, affine) in rows.iter_mut().zip(Projective::normalize_batch(&projective)) {
+                *slot = Xy::from_affine(&affine).unwrap_or(zero);
+            }
+        });
+        Table { origin: (bases.as_ptr() as usize, bases.len()), sample: sample(bases), shape, shifts }
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.shifts.len() * std::mem::size_of::<Xy<P::BaseField>>()
+    }
+
+    pub fn shape(&self) -> TableShape {
+        self.shape
+    }
+
+    pub fn is_for(&self, bases: &[Affine<P>]) -> bool {
+        self.origin == (bases.as_ptr() as usize, bases.len()) && self.sample == sample(bases)
+    }
+
+    /// `Σ scalarsᵢ · basesᵢ` through the table, or `None` when a scalar is longer than the table
+    /// covers. `bases` must be the slice the table was built from (see [`Table::is_for`]).
+    pub fn msm<S: AsRef<[u64]> + Sync>(&self, bases: &[Affine<P>], scalars: &[S]) -> Option<Projective<P>> {
+        debug_assert!(self.is_for(bases));
+        let n = bases.len().min(scalars.len());
+        let (live, num_bits) = pippenger::scan(&bases[..n], &scalars[..n]);
+        if num_bits > TABLE_BITS {
+            return None;
+        }
+        if live == 0 {
+            return Some(Projective::zero());
+        }
+        let windows = self.shape.windows;
+        let w = windows.count() as usize;
+        let buckets = windows.max_buckets();
+        let segments = Costs::of::<P>().reduction(Accumulation::BatchAffine, buckets, 1).1;
+        let tasks = rayon::current_num_threads().max(1).min(n);
+        let chunk = n.div_ceil(tasks);
+        let sum = (0..tasks)
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|t| {
+                let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
+                let mut acc = AffineBuckets::<P>::new(buckets, batch_size(buckets));
+                // A point's digits first, so that their buckets are prefetched while the
+                // previous ones are added.
+                let mut digits = vec![0i64; w];
+                for i in range {
+                    if bases[i].is_zero() {
+                        continue;
+                    }
+                    let limbs = scalars[i].as_ref();
+                    for (j, d) in digits.iter_mut().enumerate() {
+                        let (start, width) = windows.get(j as u32);
+                        *d = digit(limbs, start, width);
+                        if *d != 0 {
+                            acc.prefetch(d.unsigned_abs() as usize - 1);
+                        }
+                    }
+                    let row = &self.shifts[i * w..(i + 1) * w];
+                    for (p, &d) in row.iter().zip(&digits) {
+                        if d != 0 {
+                            acc.add(d.unsigned_abs() as usize - 1, if d > 0 { *p } else { p.neg() });
+                        }
+                    }
+                }
+                acc.finish(1, segments).into_iter().sum::<Projective<P>>()
+            })
+            .sum();
+        Some(sum)
+    }
+}
