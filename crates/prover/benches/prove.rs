@@ -26,6 +26,7 @@ fn bench(c: &mut Criterion) {
         let key = ProvingKey::setup("bench", MerkleCircuit::blank(depth), &mut rng).expect("setup");
         let constraints = key.r1cs.num_constraints();
         let prover = Prover::new(Arc::new(key)).expect("prover");
+        println!("merkle-{depth}: {constraints} constraints, MSM engine {}", prover.engine().name());
         let circuit = MerkleCircuit::new(MerkleWitness::random(depth, &mut rng));
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
 
@@ -43,9 +44,21 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// Where criterion writes its results: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else
+/// the workspace's `target/criterion` (criterion's own order).
+fn criterion_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(target) => PathBuf::from(target).join("criterion"),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/criterion"),
+    }
+}
+
 /// criterion's point estimate of the mean, in seconds.
 fn mean_seconds(group: &str, function: &str) -> Option<(f64, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/criterion").join(group).join(function);
+    let dir = criterion_dir().join(group).join(function);
     let param = std::fs::read_dir(&dir).ok()?.filter_map(|e| e.ok()).find(|e| e.path().join("new/estimates.json").exists())?;
     let text = std::fs::read_to_string(param.path().join("new/estimates.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;

@@ -143,7 +143,8 @@ fn integers_above_the_modulus() {
     assert_eq!(plain().g1(&g1, &s), naive);
 }
 
-/// Tables are used for the prepared slices only, give the same results, and respect the budget.
+/// Tables are used for the prepared slices only, give the same results, respect the budget, and
+/// are built on a vector's second MSM unless asked for at once.
 #[test]
 fn precomputed_tables() {
     let mut rng = StdRng::seed_from_u64(5);
@@ -157,8 +158,8 @@ fn precomputed_tables() {
     let l = points::<ark_bn254::g1::Config>(17, &mut rng);
     let g2 = points::<ark_bn254::g2::Config>(n, &mut rng);
     let key = KeyBases { a: &a, b_g1: &b, b_g2: &g2, h: &h, l: &l };
-    // Tables wherever they make an MSM faster, whatever they cost to build.
-    let mut engine = CpuMsm::with_tables(256 << 20, u32::MAX);
+    // Tables wherever they make an MSM faster, whatever they cost to build, built right away.
+    let mut engine = CpuMsm::with_tables(256 << 20, u32::MAX).eager();
     engine.prepare(&key);
     assert!(engine.table_bytes() > 0 && engine.table_bytes() <= engine.table_budget());
     assert_eq!(engine.name(), "cpu-batch-affine+tables");
@@ -188,13 +189,26 @@ fn precomputed_tables() {
     assert_eq!(engine.key_g1(KeyG1::A, &a, &long), naive);
 
     // A small budget builds less, a zero budget nothing.
-    let mut small = CpuMsm::with_tables(1 << 20, u32::MAX);
+    let mut small = CpuMsm::with_tables(1 << 20, u32::MAX).eager();
     small.prepare(&key);
     assert!(small.table_bytes() <= 1 << 20);
     let mut none = CpuMsm::with_table_budget(0);
     none.prepare(&key);
     assert_eq!((none.table_bytes(), none.name()), (0, "cpu-batch-affine"));
     assert_eq!(small.key_g1(KeyG1::A, &a, &random), none.key_g1(KeyG1::A, &a, &random));
+
+    // Without `eager`, a vector's table is built on its second MSM.
+    let mut lazy = CpuMsm::with_tables(256 << 20, u32::MAX);
+    lazy.prepare(&key);
+    assert_eq!((lazy.table_bytes(), lazy.name()), (0, "cpu-batch-affine+tables"));
+    let expected = ArkworksMsm.g1(&a, &random);
+    assert_eq!(lazy.key_g1(KeyG1::A, &a, &random), expected);
+    assert_eq!(lazy.table_bytes(), 0);
+    assert_eq!(lazy.key_g1(KeyG1::A, &a, &random), expected);
+    let built = lazy.table_bytes();
+    assert!(built > 0);
+    assert_eq!(lazy.key_g1(KeyG1::A, &a, &random), expected);
+    assert_eq!(lazy.table_bytes(), built);
 }
 
 #[test]
@@ -204,6 +218,7 @@ fn proofs_equal_arkworks_engine_proofs() {
     let key = Arc::new(ProvingKey::setup("msm-test", MerkleCircuit::blank(depth), &mut rng).unwrap());
     let ark = Prover::with_engine(key.clone(), Box::new(ArkworksMsm)).unwrap();
     let cpu = Prover::with_engine(key.clone(), Box::new(CpuMsm::with_table_budget(0))).unwrap();
+    // Its tables are built on the second proof: the loop below proves without, then with them.
     let tables = Prover::with_engine(key, Box::new(CpuMsm::with_tables(64 << 20, u32::MAX))).unwrap();
     assert_eq!(tables.engine().name(), "cpu-batch-affine+tables");
     for _ in 0..2 {

@@ -24,7 +24,7 @@ use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::VariableBaseMSM;
 
 use crate::ScalarBigInt;
-use tables::Table;
+use tables::{PlannedTable, Table};
 
 /// Computes `Σ scalarsᵢ · basesᵢ` over G1 and G2. `bases` and `scalars` have equal lengths.
 pub trait Msm: Send + Sync {
@@ -131,12 +131,14 @@ impl Msm for ArkworksMsm {
 }
 
 /// zkbatch's CPU engine: signed-digit Pippenger with batch-affine buckets, and precomputed tables
-/// for a prepared key's bases (see [`CpuMsm::with_tables`]).
+/// for a prepared key's bases (see [`CpuMsm::with_tables`]), built when the key proves a second
+/// time (or in [`Msm::prepare`], see [`CpuMsm::eager`]).
 pub struct CpuMsm {
     table_budget: usize,
     table_uses: f64,
-    g1_tables: Vec<(KeyG1, Table<ark_bn254::g1::Config>)>,
-    g2_table: Option<Table<ark_bn254::g2::Config>>,
+    eager: bool,
+    g1_tables: Vec<(KeyG1, PlannedTable<ark_bn254::g1::Config>)>,
+    g2_table: Option<PlannedTable<ark_bn254::g2::Config>>,
 }
 
 /// The number of MSMs over a key's base vector within which a table must pay for its
@@ -160,7 +162,7 @@ impl std::fmt::Debug for CpuMsm {
             .field("table_budget", &self.table_budget)
             .field("table_bytes", &self.table_bytes())
             .field("g1_tables", &self.g1_tables.iter().map(|(w, t)| (w, t.shape())).collect::<Vec<_>>())
-            .field("g2_table", &self.g2_table.as_ref().map(Table::shape))
+            .field("g2_table", &self.g2_table.as_ref().map(PlannedTable::shape))
             .finish()
     }
 }
@@ -194,20 +196,27 @@ impl CpuMsm {
     /// bases (`u32::MAX`: wherever it makes an MSM faster at all).
     pub fn with_tables(bytes: usize, uses: u32) -> CpuMsm {
         let table_uses = if uses == u32::MAX { f64::INFINITY } else { f64::from(uses) };
-        CpuMsm { table_budget: bytes, table_uses, g1_tables: Vec::new(), g2_table: None }
+        CpuMsm { table_budget: bytes, table_uses, eager: false, g1_tables: Vec::new(), g2_table: None }
+    }
+
+    /// Builds the tables in [`Msm::prepare`] rather than on the key's second proof: for a
+    /// service that would rather pay at start-up than during its second request.
+    pub fn eager(mut self) -> CpuMsm {
+        self.eager = true;
+        self
     }
 
     pub fn table_budget(&self) -> usize {
         self.table_budget
     }
 
-    /// Memory held by precomputed tables.
+    /// Memory held by the tables built so far.
     pub fn table_bytes(&self) -> usize {
-        self.g1_tables.iter().map(|(_, t)| t.bytes()).sum::<usize>() + self.g2_table.as_ref().map_or(0, Table::bytes)
+        self.g1_tables.iter().map(|(_, t)| t.bytes()).sum::<usize>() + self.g2_table.as_ref().map_or(0, PlannedTable::bytes)
     }
 
     fn g1_table(&self, which: KeyG1, bases: &[G1Affine]) -> Option<&Table<ark_bn254::g1::Config>> {
-        self.g1_tables.iter().find(|(w, t)| *w == which && t.is_for(bases)).map(|(_, t)| t)
+        self.g1_tables.iter().find(|(w, t)| *w == which && t.is_for(bases)).and_then(|(_, t)| t.for_msm(bases))
     }
 }
 
@@ -224,6 +233,8 @@ where
 const G2_MUL_IN_G1_MULS: f64 = 4.0;
 
 impl Msm for CpuMsm {
+    /// `cpu-batch-affine+tables` once [`Msm::prepare`] has planned tables for the key, even
+    /// before they are built (on its second proof), else `cpu-batch-affine`.
     fn name(&self) -> &'static str {
         if self.g1_tables.is_empty() && self.g2_table.is_none() {
             "cpu-batch-affine"
@@ -268,22 +279,28 @@ impl Msm for CpuMsm {
             match which {
                 None => {
                     if let Some((shape, _)) = tables::best_shape::<G2>(key.b_g2.len(), threads, left, uses) {
-                        let table = Table::build(key.b_g2, shape);
-                        left = left.saturating_sub(table.bytes());
+                        left = left.saturating_sub(shape.bytes::<G2>(key.b_g2.len()));
+                        let table = PlannedTable::new(key.b_g2, shape);
+                        if self.eager {
+                            table.build_now(key.b_g2);
+                        }
                         self.g2_table = Some(table);
                     }
                 }
                 Some(which) => {
                     let bases = key.g1(which);
                     if let Some((shape, _)) = tables::best_shape::<G1>(bases.len(), threads, left, uses) {
-                        let table = Table::build(bases, shape);
-                        left = left.saturating_sub(table.bytes());
+                        left = left.saturating_sub(shape.bytes::<G1>(bases.len()));
+                        let table = PlannedTable::new(bases, shape);
+                        if self.eager {
+                            table.build_now(bases);
+                        }
                         self.g1_tables.push((which, table));
                     }
                 }
             }
         }
-        tracing::debug!(engine = self.name(), table_bytes = self.table_bytes(), tables = ?self, "MSM tables built");
+        tracing::debug!(engine = self.name(), planned = ?self, "MSM tables planned");
     }
 
     fn key_g1(&self, which: KeyG1, bases: &[G1Affine], scalars: &[ScalarBigInt]) -> G1Projective {
@@ -293,7 +310,7 @@ impl Msm for CpuMsm {
 
     fn key_g2(&self, bases: &[G2Affine], scalars: &[ScalarBigInt]) -> G2Projective {
         debug_assert_eq!(bases.len(), scalars.len());
-        msm_with(self.g2_table.as_ref().filter(|t| t.is_for(bases)), bases, scalars)
+        msm_with(self.g2_table.as_ref().filter(|t| t.is_for(bases)).and_then(|t| t.for_msm(bases)), bases, scalars)
     }
 }
 

@@ -9,7 +9,11 @@
 //!
 //! The price: W points of memory per base (W ≈ 16–22: 1–1.4 KiB per G1 base, twice that for
 //! G2) and about 255 doublings per base to build, some 10–20 MSMs' worth of work. Hence a
-//! memory budget per key, and tables only for provers that are built once and prove many times.
+//! memory budget per key, tables only where the cost model says they pay back within a number of
+//! proofs, and no table until a key proves a second time.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::{AffineRepr, CurveGroup};
@@ -81,16 +85,88 @@ fn sample<P: SWCurveConfig>(bases: &[Affine<P>]) -> Vec<Affine<P>> {
     }
 }
 
-/// Every base's shifts 2^(j·c)·P, j < W, for one fixed slice of bases.
+/// The MSM on which a planned table is built: the first MSM over a key's vector runs plain, so a
+/// process that proves once (a command-line `prove`) never pays for a table; one that proves
+/// again is taken to prove many times.
+pub(super) const BUILD_ON_USE: u32 = 2;
+
+/// A table planned for one fixed slice of bases, built on its [`BUILD_ON_USE`]-th MSM (or at
+/// once, see [`PlannedTable::build_now`]).
+pub(super) struct PlannedTable<P: SWCurveConfig>
+where
+    P::BaseField: BranchlessSub,
+{
+    /// The slice the table is for, by address and length, and a few of its points: a call over
+    /// any other slice must not use the table. The owner promises to keep the slice alive and
+    /// unchanged (see `Msm::prepare`); the sample catches a broken promise cheaply.
+    origin: (usize, usize),
+    sample: Vec<Affine<P>>,
+    shape: TableShape,
+    uses: AtomicU32,
+    table: OnceLock<Table<P>>,
+    /// Held while building, so that concurrent provers carry on without the table instead of
+    /// queueing behind its construction.
+    building: Mutex<()>,
+}
+
+impl<P: SWCurveConfig> PlannedTable<P>
+where
+    P::BaseField: BranchlessSub,
+{
+    pub fn new(bases: &[Affine<P>], shape: TableShape) -> PlannedTable<P> {
+        PlannedTable {
+            origin: (bases.as_ptr() as usize, bases.len()),
+            sample: sample(bases),
+            shape,
+            uses: AtomicU32::new(0),
+            table: OnceLock::new(),
+            building: Mutex::new(()),
+        }
+    }
+
+    pub fn is_for(&self, bases: &[Affine<P>]) -> bool {
+        self.origin == (bases.as_ptr() as usize, bases.len()) && self.sample == sample(bases)
+    }
+
+    pub fn shape(&self) -> TableShape {
+        self.shape
+    }
+
+    /// Memory held by the table, once built.
+    pub fn bytes(&self) -> usize {
+        self.table.get().map_or(0, Table::bytes)
+    }
+
+    /// Builds the table now, if not yet built. `bases` must be the planned slice.
+    pub fn build_now(&self, bases: &[Affine<P>]) {
+        if self.is_for(bases) {
+            self.table.get_or_init(|| Table::build(bases, self.shape));
+        }
+    }
+
+    /// Counts an MSM over `bases` (the planned slice) and returns the table if there is one to
+    /// use: built before, or built now because this is the [`BUILD_ON_USE`]-th MSM and no other
+    /// thread is building it.
+    pub fn for_msm(&self, bases: &[Affine<P>]) -> Option<&Table<P>> {
+        if let Some(table) = self.table.get() {
+            return Some(table);
+        }
+        // Counts only up to BUILD_ON_USE, so the counter never wraps (after a failed build, say).
+        let earlier = self.uses.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| (u < BUILD_ON_USE).then_some(u + 1));
+        if earlier.is_ok_and(|u| u + 1 < BUILD_ON_USE) {
+            return None;
+        }
+        // A poisoned lock means a build panicked; the plain path still works.
+        let _building = self.building.try_lock().ok()?;
+        Some(self.table.get_or_init(|| Table::build(bases, self.shape)))
+    }
+}
+
+/// Every base's shifts 2^(start_j)·P, one per window j, for one fixed slice of bases.
 pub(super) struct Table<P: SWCurveConfig>
 where
     P::BaseField: BranchlessSub,
 {
-    /// The slice the table was built from, by address and length, and a few of its points: a
-    /// call over any other slice must not use the table. The owner promises to keep the slice
-    /// alive and unchanged (see `Msm::prepare`); the sample catches a broken promise cheaply.
-    origin: (usize, usize),
-    sample: Vec<Affine<P>>,
     shape: TableShape,
     /// Row-major, one entry per window per base; rows of bases at infinity are unused.
     shifts: Vec<Xy<P::BaseField>>,
@@ -123,26 +199,17 @@ where
                 *slot = Xy::from_affine(&affine).unwrap_or(zero);
             }
         });
-        Table { origin: (bases.as_ptr() as usize, bases.len()), sample: sample(bases), shape, shifts }
+        Table { shape, shifts }
     }
 
     pub fn bytes(&self) -> usize {
         self.shifts.len() * std::mem::size_of::<Xy<P::BaseField>>()
     }
 
-    pub fn shape(&self) -> TableShape {
-        self.shape
-    }
-
-    pub fn is_for(&self, bases: &[Affine<P>]) -> bool {
-        self.origin == (bases.as_ptr() as usize, bases.len()) && self.sample == sample(bases)
-    }
-
     /// `Σ scalarsᵢ · basesᵢ` through the table, or `None` when a scalar is longer than the table
-    /// covers. `bases` must be the slice the table was built from (see [`Table::is_for`]).
+    /// covers. `bases` must be the slice the table was built from (see [`PlannedTable::is_for`]).
     pub fn msm<S: AsRef<[u64]> + Sync>(&self, bases: &[Affine<P>], scalars: &[S]) -> Option<Projective<P>> {
-        debug_assert!(self.is_for(bases));
-        let n = bases.len().min(scalars.len());
+        let n = bases.len().min(scalars.len()).min(self.shifts.len() / self.shape.windows.count() as usize);
         let (live, num_bits) = pippenger::scan(&bases[..n], &scalars[..n]);
         if num_bits > TABLE_BITS {
             return None;
