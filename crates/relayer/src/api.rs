@@ -1,0 +1,189 @@
+//! The HTTP API (axum).
+//!
+//! - `POST /v1/proofs` `{"circuit", "proof", "public"}` → `202 {"id", "status"}` once the proof
+//!   verified off-chain and is stored; `400 {"error"}` naming the problem; `429` with
+//!   `Retry-After` when the queue is full; `200` with the existing record for a proof already
+//!   accepted; `409` for the same proof under another circuit; `413` over the body limit.
+//! - `GET /v1/proofs/{id}` → the proof's status, its batch and transaction.
+//! - `GET /metrics` (Prometheus text), `GET /healthz`.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::primitives::B256;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use tokio::sync::Notify;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::proof::{self, ProofRequest, RejectReason};
+use crate::service::Circuits;
+use crate::store::{key_hex, Inserted, Store};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub circuits: Arc<Circuits>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Proofs queued and not yet in a transaction (the 429 threshold).
+    pub queued: Arc<AtomicUsize>,
+    /// Wakes the submitter when a proof arrives.
+    pub notify: Arc<Notify>,
+    pub config: Arc<Config>,
+}
+
+pub fn router(state: AppState) -> Router {
+    let timeout = Duration::from_millis(state.config.http.request_timeout_ms.max(1));
+    let limit = state.config.http.body_limit_bytes;
+    Router::new()
+        .route("/v1/proofs", post(post_proof))
+        .route("/v1/proofs/{id}", get(get_proof))
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+fn too_many(state: &AppState) -> Response {
+    state.metrics.throttled.inc();
+    let retry = state.config.queue.retry_after_s.to_string();
+    let mut r = error(StatusCode::TOO_MANY_REQUESTS, format!("the queue is full ({} proofs waiting); retry later", state.config.queue.capacity));
+    if let Ok(v) = retry.parse() {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+fn reject(metrics: &Metrics, reason: RejectReason) -> Response {
+    metrics.reject(reason.label());
+    error(StatusCode::BAD_REQUEST, reason.to_string())
+}
+
+async fn post_proof(State(state): State<AppState>, body: Bytes) -> Response {
+    state.metrics.received.inc();
+    let capacity = state.config.queue.capacity;
+    // Refuse early, before the pairing check, when there is no room anyway.
+    if state.queued.load(Ordering::Relaxed) >= capacity {
+        return too_many(&state);
+    }
+    let request: ProofRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            state.metrics.reject("malformed_request");
+            return error(StatusCode::BAD_REQUEST, format!("the body is not a proof request ({{\"circuit\", \"proof\", \"public\"}}): {e}"));
+        }
+    };
+    let Some(circuit) = state.circuits.get(&request.circuit) else {
+        return reject(&state.metrics, RejectReason::UnknownCircuit(request.circuit));
+    };
+    let vk = circuit.vk.clone();
+    let circuit_id = request.circuit.clone();
+    // A pairing check is milliseconds of CPU: off the async workers.
+    let checked = match tokio::task::spawn_blocking(move || proof::check(&vk, &request)).await {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("verification task failed: {e}")),
+    };
+    let evm = match checked {
+        Ok(p) => p,
+        Err(reason) => return reject(&state.metrics, reason),
+    };
+    // Reserve a queue slot; give it back unless a new row is stored.
+    if state.queued.fetch_add(1, Ordering::Relaxed) >= capacity {
+        state.queued.fetch_sub(1, Ordering::Relaxed);
+        return too_many(&state);
+    }
+    let key = evm.key();
+    let id = key_hex(&key);
+    match state.store.insert_proof(key, &circuit_id, &evm.to_bytes()).await {
+        Ok(Inserted::New) => {
+            state.metrics.accepted.inc();
+            state.notify.notify_one();
+            (StatusCode::ACCEPTED, Json(json!({ "id": id, "status": "queued" }))).into_response()
+        }
+        Ok(Inserted::Existing { circuit }) => {
+            state.queued.fetch_sub(1, Ordering::Relaxed);
+            state.metrics.duplicates.inc();
+            if circuit != circuit_id {
+                return error(StatusCode::CONFLICT, format!("this proof was already accepted for circuit {circuit:?} (id {id})"));
+            }
+            match state.store.proof(key).await {
+                Ok(Some(record)) => (StatusCode::OK, Json(status_json(&record, true))).into_response(),
+                Ok(None) => error(StatusCode::INTERNAL_SERVER_ERROR, "the proof vanished from the database"),
+                Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+            }
+        }
+        Err(e) => {
+            state.queued.fetch_sub(1, Ordering::Relaxed);
+            tracing::error!(error = %e, "storing a proof");
+            error(StatusCode::SERVICE_UNAVAILABLE, format!("the proof could not be stored: {e}"))
+        }
+    }
+}
+
+fn status_json(r: &crate::store::ProofRecord, duplicate: bool) -> serde_json::Value {
+    let mut v = json!({
+        "id": key_hex(&r.key),
+        "circuit": r.circuit,
+        "status": r.status.as_str(),
+        "received_ms": r.received_ms,
+    });
+    if duplicate {
+        v["duplicate"] = json!(true);
+    }
+    if let Some(e) = &r.error {
+        v["error"] = json!(e);
+    }
+    if let Some(f) = r.final_ms {
+        v["final_ms"] = json!(f);
+    }
+    if let Some(b) = &r.batch {
+        v["batch"] = json!({ "id": b.id, "mode": b.mode, "size": b.size, "nonce": b.nonce });
+        if let Some(h) = b.tx_hash {
+            v["tx_hash"] = json!(format!("{h:#x}"));
+        }
+        if let Some(block) = b.block {
+            v["block"] = json!(block);
+        }
+        if let Some(g) = b.gas_used {
+            v["gas_used"] = json!(g);
+        }
+    }
+    v
+}
+
+async fn get_proof(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let Ok(key) = id.parse::<B256>() else {
+        return error(StatusCode::BAD_REQUEST, format!("{id:?} is not a proof id (0x and 64 hex digits)"));
+    };
+    match state.store.proof(key).await {
+        Ok(Some(record)) => Json(status_json(&record, false)).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no proof with id {id}")),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let by_status = state.store.status_counts().await.unwrap_or_default();
+    let depth = state.queued.load(Ordering::Relaxed);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(depth, &by_status)).into_response()
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.queued_count().await {
+        Ok(n) => Json(json!({ "ok": true, "queued": n })).into_response(),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}")),
+    }
+}

@@ -1,0 +1,100 @@
+//! A small client for the relayer's API (what `zkbatch submit` uses).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use alloy::transports::http::reqwest;
+use serde_json::Value;
+
+use crate::proof::ProofRequest;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    File(#[from] zkbatch_prover::snarkjs::FileError),
+    #[error("{path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: not a public.json (an array of decimal strings): {source}")]
+    Public { path: String, source: serde_json::Error },
+    #[error("relayer at {url}: {source}")]
+    Http { url: String, source: reqwest::Error },
+    #[error("the relayer refused the proof ({status}): {message}")]
+    Refused { status: u16, message: String, retry_after: Option<String> },
+    #[error("proof {id} did not reach confirmed or failed within {limit:?}")]
+    Timeout { id: String, limit: Duration },
+}
+
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    pub fn new(base: &str) -> Result<Client, ClientError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|source| ClientError::Http { url: base.into(), source })?;
+        Ok(Client { http, base: base.trim_end_matches('/').to_string() })
+    }
+
+    /// The request for a proof.json + public.json pair.
+    pub fn request(circuit: &str, proof: &Path, public: &Path) -> Result<ProofRequest, ClientError> {
+        let text = std::fs::read_to_string(proof).map_err(|source| ClientError::Read { path: proof.display().to_string(), source })?;
+        let proof_json = serde_json::from_str(&text).map_err(|source| ClientError::Public { path: proof.display().to_string(), source })?;
+        let text = std::fs::read_to_string(public).map_err(|source| ClientError::Read { path: public.display().to_string(), source })?;
+        let public_json = serde_json::from_str(&text).map_err(|source| ClientError::Public { path: public.display().to_string(), source })?;
+        Ok(ProofRequest { circuit: circuit.into(), proof: proof_json, public: public_json })
+    }
+
+    /// Posts a proof; the relayer's answer (`id`, `status`) on 200 or 202.
+    pub async fn submit(&self, request: &ProofRequest) -> Result<Value, ClientError> {
+        let url = format!("{}/v1/proofs", self.base);
+        let body = serde_json::to_string(request).map_err(|e| ClientError::Refused { status: 0, message: e.to_string(), retry_after: None })?;
+        let r = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|source| ClientError::Http { url: url.clone(), source })?;
+        let status = r.status().as_u16();
+        let retry_after = r.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(String::from);
+        let text = r.text().await.map_err(|source| ClientError::Http { url: url.clone(), source })?;
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if status == 200 || status == 202 {
+            return Ok(json);
+        }
+        let message = json["error"].as_str().map(String::from).unwrap_or(text);
+        Err(ClientError::Refused { status, message, retry_after })
+    }
+
+    pub async fn status(&self, id: &str) -> Result<Value, ClientError> {
+        let url = format!("{}/v1/proofs/{id}", self.base);
+        let r = self.http.get(&url).send().await.map_err(|source| ClientError::Http { url: url.clone(), source })?;
+        let status = r.status().as_u16();
+        let text = r.text().await.map_err(|source| ClientError::Http { url: url.clone(), source })?;
+        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if status == 200 {
+            Ok(json)
+        } else {
+            Err(ClientError::Refused { status, message: json["error"].as_str().map(String::from).unwrap_or(text), retry_after: None })
+        }
+    }
+
+    /// Polls until the proof is confirmed or failed.
+    pub async fn wait(&self, id: &str, limit: Duration) -> Result<Value, ClientError> {
+        let start = Instant::now();
+        loop {
+            let s = self.status(id).await?;
+            if matches!(s["status"].as_str(), Some("confirmed" | "failed")) {
+                return Ok(s);
+            }
+            if start.elapsed() > limit {
+                return Err(ClientError::Timeout { id: id.into(), limit });
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! `relayer.toml`: where to listen, the database, the chain, the circuits, and the limits.
+//!
+//! Every field has a default except the chain's (rpc_url, registry) and the circuits; the signer's
+//! key is never part of the file's values: the file names a key file or an environment variable,
+//! read once at start, so the key never reaches a log line or a `Debug` print.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use alloy::primitives::Address;
+use serde::{Deserialize, Serialize};
+
+/// The environment variable the signer's key is read from when no key file is configured.
+pub const DEFAULT_KEY_ENV: &str = "ZKBATCH_RELAYER_KEY";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("the configuration has no circuits: add a [[circuits]] table with id, vk and verifier")]
+    NoCircuits,
+    #[error("circuit {0:?} is configured twice")]
+    DuplicateCircuit(String),
+    #[error("circuit {id:?}: {path}: {reason}")]
+    VerifyingKey { id: String, path: PathBuf, reason: String },
+    #[error("{field} must be {rule}, got {value}")]
+    Invalid { field: &'static str, rule: &'static str, value: String },
+    #[error("no signer key: set {env} or give key_file in the configuration")]
+    NoKey { env: String },
+    #[error("{0}: cannot read the signer key file: {1}")]
+    KeyFile(PathBuf, std::io::Error),
+    #[error("the signer key (from {0}) is not a 32-byte hex private key")]
+    BadKey(String),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP API listens on.
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The SQLite database file, created on first start.
+    #[serde(default = "default_database")]
+    pub database: PathBuf,
+    /// JSON-RPC endpoint of the chain.
+    pub rpc_url: String,
+    /// The `ProofRegistry` contract.
+    pub registry: Address,
+    /// A file holding the signer's hex private key; when absent, the key comes from `key_env`.
+    #[serde(default)]
+    pub key_file: Option<PathBuf>,
+    /// The environment variable holding the key when there is no key file.
+    #[serde(default = "default_key_env")]
+    pub key_env: String,
+    /// Blocks on top of the receipt's block before a proof counts as confirmed (1: in a block).
+    #[serde(default = "one")]
+    pub confirmations: u64,
+    #[serde(default)]
+    pub batch: BatchConfig,
+    #[serde(default)]
+    pub queue: QueueConfig,
+    #[serde(default)]
+    pub http: HttpConfig,
+    #[serde(default)]
+    pub fees: FeeConfig,
+    #[serde(default)]
+    pub retry: RetryConfig,
+    #[serde(default)]
+    pub circuits: Vec<CircuitConfig>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitConfig {
+    /// The id clients post proofs under (e.g. `merkle-20`).
+    pub id: String,
+    /// snarkjs `verification_key.json`: proofs are verified against it before they are queued.
+    pub vk: PathBuf,
+    /// The generated `Groth16Verifier` for this key.
+    pub verifier: Address,
+    /// The generated `Groth16BatchVerifier` for this key, when deployed.
+    #[serde(default)]
+    pub batch_verifier: Option<Address>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BatchConfig {
+    /// A batch closes when it has this many proofs …
+    pub max_size: usize,
+    /// … or when its oldest proof has waited this long.
+    pub max_wait_ms: u64,
+    /// Transactions broadcast and not yet confirmed, at most (each has its own nonce).
+    pub max_in_flight: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueConfig {
+    /// Proofs accepted and not yet in a transaction, at most; past it `POST` answers 429.
+    pub capacity: usize,
+    /// The `Retry-After` (seconds) sent with a 429.
+    pub retry_after_s: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Largest request body accepted (413 above).
+    pub body_limit_bytes: usize,
+    /// A request taking longer is answered 408.
+    pub request_timeout_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeeConfig {
+    /// EIP-1559 fee cap: no transaction offers more per gas (gwei). While the base fee is above
+    /// it, nothing is sent.
+    pub max_fee_gwei: f64,
+    /// Highest priority fee (gwei) offered.
+    pub max_priority_fee_gwei: f64,
+    /// Gas limit = estimate × (100 + margin) / 100.
+    pub gas_margin_percent: u64,
+    /// A transaction not mined after this long is replaced with fees bumped by 12.5 % or more.
+    pub replace_after_ms: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetryConfig {
+    /// First wait after an RPC error; doubled after each further error, up to `max_backoff_ms`.
+    pub initial_backoff_ms: u64,
+    pub max_backoff_ms: u64,
+    /// One RPC call taking longer counts as an error (a node that hangs is a node that is down).
+    pub rpc_timeout_ms: u64,
+    /// A batch that reverts on-chain puts its proofs back in the queue; after this many reverts
+    /// a proof is failed.
+    pub max_reverts: u32,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8080))
+}
+fn default_database() -> PathBuf {
+    PathBuf::from("relayer.db")
+}
+fn default_key_env() -> String {
+    DEFAULT_KEY_ENV.into()
+}
+fn one() -> u64 {
+    1
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        BatchConfig { max_size: 32, max_wait_ms: 2_000, max_in_flight: 4 }
+    }
+}
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig { capacity: 50_000, retry_after_s: 5 }
+    }
+}
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig { body_limit_bytes: 64 * 1024, request_timeout_ms: 10_000 }
+    }
+}
+impl Default for FeeConfig {
+    fn default() -> Self {
+        FeeConfig { max_fee_gwei: 200.0, max_priority_fee_gwei: 2.0, gas_margin_percent: 20, replace_after_ms: 60_000 }
+    }
+}
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig { initial_backoff_ms: 200, max_backoff_ms: 10_000, rpc_timeout_ms: 5_000, max_reverts: 3 }
+    }
+}
+
+impl Config {
+    /// Reads and checks a `relayer.toml`. Relative paths in it are taken relative to its folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let mut config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })?;
+        if let Some(dir) = path.parent() {
+            config.resolve_paths(dir);
+        }
+        Ok(config)
+    }
+
+    pub fn resolve_paths(&mut self, dir: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+        };
+        fix(&mut self.database);
+        if let Some(k) = self.key_file.as_mut() {
+            fix(k);
+        }
+        for c in &mut self.circuits {
+            fix(&mut c.vk);
+        }
+    }
+
+    /// The checks that need no I/O: limits in range, circuits present and unique.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |field, rule, value: String| Err(ConfigError::Invalid { field, rule, value });
+        if self.circuits.is_empty() {
+            return Err(ConfigError::NoCircuits);
+        }
+        let mut ids: Vec<&str> = self.circuits.iter().map(|c| c.id.as_str()).collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            return Err(ConfigError::DuplicateCircuit(w[0].to_string()));
+        }
+        if !(1..=1024).contains(&self.batch.max_size) {
+            return invalid("batch.max_size", "1..=1024", self.batch.max_size.to_string());
+        }
+        if self.batch.max_in_flight == 0 {
+            return invalid("batch.max_in_flight", "at least 1", "0".into());
+        }
+        if self.queue.capacity == 0 {
+            return invalid("queue.capacity", "at least 1", "0".into());
+        }
+        if self.confirmations == 0 {
+            return invalid("confirmations", "at least 1", "0".into());
+        }
+        if !(self.fees.max_fee_gwei > 0.0 && self.fees.max_fee_gwei.is_finite()) {
+            return invalid("fees.max_fee_gwei", "a positive number", self.fees.max_fee_gwei.to_string());
+        }
+        if !(self.fees.max_priority_fee_gwei >= 0.0 && self.fees.max_priority_fee_gwei <= self.fees.max_fee_gwei) {
+            return invalid("fees.max_priority_fee_gwei", "between 0 and max_fee_gwei", self.fees.max_priority_fee_gwei.to_string());
+        }
+        if self.http.body_limit_bytes < 1024 {
+            return invalid("http.body_limit_bytes", "at least 1024", self.http.body_limit_bytes.to_string());
+        }
+        Ok(())
+    }
+
+    /// The signer's key, from the key file or the environment. The key's text appears in no error.
+    pub fn signer(&self) -> Result<alloy::signers::local::PrivateKeySigner, ConfigError> {
+        let (text, source) = match &self.key_file {
+            Some(path) => (
+                std::fs::read_to_string(path).map_err(|e| ConfigError::KeyFile(path.clone(), e))?,
+                path.display().to_string(),
+            ),
+            None => (
+                std::env::var(&self.key_env).map_err(|_| ConfigError::NoKey { env: self.key_env.clone() })?,
+                format!("${}", self.key_env),
+            ),
+        };
+        let text = text.trim();
+        let hex = text.strip_prefix("0x").unwrap_or(text);
+        hex.parse().map_err(|_| ConfigError::BadKey(source))
+    }
+
+    pub fn max_wait(&self) -> Duration {
+        Duration::from_millis(self.batch.max_wait_ms)
+    }
+}
+
+/// gwei as wei, saturating (the fee cap is a configuration value, not chain data).
+pub fn gwei(g: f64) -> u128 {
+    (g * 1e9).max(0.0) as u128
+}

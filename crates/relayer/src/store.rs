@@ -1,0 +1,500 @@
+//! The durable queue: every accepted proof, every batch and every signed transaction, in one
+//! SQLite file (WAL, synchronous=FULL: a 202 means the proof survives a crash or power loss).
+//!
+//! A proof moves queued → batched (in a batch whose signed transaction is recorded, maybe not yet
+//! broadcast) → submitted (broadcast) → confirmed, or → failed. A batch's transaction is written
+//! here before it is broadcast, so after a crash the relayer finds it and asks the chain what
+//! became of it instead of building a second transaction for the same proofs.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use alloy::primitives::B256;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Row;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Open { path: String, source: sqlx::Error },
+    #[error("database: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("database holds a malformed {what} (row {row}); was it written by another program?")]
+    Corrupt { what: &'static str, row: i64 },
+}
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS proofs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    proof_key   BLOB NOT NULL UNIQUE,
+    circuit     TEXT NOT NULL,
+    data        BLOB NOT NULL,
+    status      TEXT NOT NULL,
+    batch_id    INTEGER,
+    reverts     INTEGER NOT NULL DEFAULT 0,
+    error       TEXT,
+    received_ms INTEGER NOT NULL,
+    final_ms    INTEGER
+);
+CREATE INDEX IF NOT EXISTS proofs_queue ON proofs(status, circuit, id);
+CREATE INDEX IF NOT EXISTS proofs_batch ON proofs(batch_id);
+CREATE TABLE IF NOT EXISTS batches (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    circuit     TEXT NOT NULL,
+    mode        TEXT NOT NULL,
+    nonce       INTEGER NOT NULL,
+    size        INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    tx_hash     BLOB,
+    block       INTEGER,
+    gas_used    INTEGER,
+    created_ms  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batches_status ON batches(status);
+CREATE TABLE IF NOT EXISTS txs (
+    hash        BLOB PRIMARY KEY,
+    batch_id    INTEGER NOT NULL,
+    nonce       INTEGER NOT NULL,
+    raw         BLOB NOT NULL,
+    max_fee     TEXT NOT NULL,
+    priority_fee TEXT NOT NULL,
+    broadcast   INTEGER NOT NULL DEFAULT 0,
+    created_ms  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS txs_batch ON txs(batch_id);
+"#;
+
+/// A proof's state, as `GET /v1/proofs/{id}` reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Queued,
+    Batched,
+    Submitted,
+    Confirmed,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Queued => "queued",
+            Status::Batched => "batched",
+            Status::Submitted => "submitted",
+            Status::Confirmed => "confirmed",
+            Status::Failed => "failed",
+        }
+    }
+    fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "queued" => Status::Queued,
+            "batched" => Status::Batched,
+            "submitted" => Status::Submitted,
+            "confirmed" => Status::Confirmed,
+            "failed" => Status::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// One proof's record, with its batch's transaction when it has one.
+#[derive(Clone, Debug)]
+pub struct ProofRecord {
+    pub key: B256,
+    pub circuit: String,
+    pub status: Status,
+    pub error: Option<String>,
+    pub received_ms: i64,
+    pub final_ms: Option<i64>,
+    pub batch: Option<BatchInfo>,
+}
+
+#[derive(Clone, Debug)]
+pub struct BatchInfo {
+    pub id: i64,
+    pub mode: String,
+    pub size: i64,
+    pub nonce: u64,
+    /// The mined transaction, once known; before that the latest one recorded.
+    pub tx_hash: Option<B256>,
+    pub block: Option<u64>,
+    pub gas_used: Option<u64>,
+}
+
+/// A queued proof, as the batcher takes it.
+#[derive(Clone, Debug)]
+pub struct Queued {
+    pub id: i64,
+    pub key: B256,
+    pub data: Vec<u8>,
+    pub received_ms: i64,
+}
+
+/// A signed transaction, recorded before broadcast.
+#[derive(Clone, Debug)]
+pub struct TxRecord {
+    pub hash: B256,
+    pub nonce: u64,
+    pub raw: Vec<u8>,
+    pub max_fee: u128,
+    pub priority_fee: u128,
+    pub broadcast: bool,
+    pub created_ms: i64,
+}
+
+/// A batch whose transaction has not been seen mined (yet).
+#[derive(Clone, Debug)]
+pub struct PendingBatch {
+    pub id: i64,
+    pub circuit: String,
+    pub mode: String,
+    pub nonce: u64,
+    pub size: i64,
+    pub created_ms: i64,
+    /// Every transaction signed for this batch's nonce, oldest first (replacements follow).
+    pub txs: Vec<TxRecord>,
+}
+
+/// What inserting a posted proof did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inserted {
+    New,
+    /// The same proof (same key) was accepted before, under this circuit.
+    Existing { circuit: String },
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn b256(bytes: &[u8], what: &'static str, row: i64) -> Result<B256, StoreError> {
+    B256::try_from(bytes).map_err(|_| StoreError::Corrupt { what, row })
+}
+
+impl Store {
+    /// Opens (creating on first start) the database file and its tables.
+    pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_err = |source| StoreError::Open { path: path.display().to_string(), source };
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(open_err)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a committed 202 survives power loss, not only a process crash.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(open_err)?;
+        sqlx::raw_sql(SCHEMA).execute(&pool).await.map_err(open_err)?;
+        Ok(Store { pool })
+    }
+
+    /// Stores an accepted proof as queued; a proof already stored is left as it is.
+    pub async fn insert_proof(&self, key: B256, circuit: &str, data: &[u8]) -> Result<Inserted, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO proofs (proof_key, circuit, data, status, received_ms) VALUES (?, ?, ?, 'queued', ?) \
+             ON CONFLICT(proof_key) DO NOTHING",
+        )
+        .bind(key.as_slice())
+        .bind(circuit)
+        .bind(data)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(Inserted::New);
+        }
+        let row = sqlx::query("SELECT circuit FROM proofs WHERE proof_key = ?").bind(key.as_slice()).fetch_one(&self.pool).await?;
+        Ok(Inserted::Existing { circuit: row.try_get("circuit")? })
+    }
+
+    pub async fn proof(&self, key: B256) -> Result<Option<ProofRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT p.id, p.circuit, p.status, p.error, p.received_ms, p.final_ms, p.batch_id, \
+                    b.mode, b.size, b.nonce, b.tx_hash, b.block, b.gas_used, \
+                    (SELECT hash FROM txs t WHERE t.batch_id = b.id ORDER BY t.created_ms DESC, t.rowid DESC LIMIT 1) AS last_tx \
+             FROM proofs p LEFT JOIN batches b ON b.id = p.batch_id WHERE p.proof_key = ?",
+        )
+        .bind(key.as_slice())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: i64 = row.try_get("id")?;
+        let status: String = row.try_get("status")?;
+        let status = Status::parse(&status).ok_or(StoreError::Corrupt { what: "proof status", row: id })?;
+        let batch = match row.try_get::<Option<i64>, _>("batch_id")? {
+            None => None,
+            Some(batch_id) => {
+                let mined: Option<Vec<u8>> = row.try_get("tx_hash")?;
+                let last: Option<Vec<u8>> = row.try_get("last_tx")?;
+                let tx_hash = match mined.or(last) {
+                    Some(h) => Some(b256(&h, "transaction hash", batch_id)?),
+                    None => None,
+                };
+                Some(BatchInfo {
+                    id: batch_id,
+                    mode: row.try_get::<Option<String>, _>("mode")?.unwrap_or_default(),
+                    size: row.try_get::<Option<i64>, _>("size")?.unwrap_or_default(),
+                    nonce: row.try_get::<Option<i64>, _>("nonce")?.unwrap_or_default() as u64,
+                    tx_hash,
+                    block: row.try_get::<Option<i64>, _>("block")?.map(|b| b as u64),
+                    gas_used: row.try_get::<Option<i64>, _>("gas_used")?.map(|g| g as u64),
+                })
+            }
+        };
+        Ok(Some(ProofRecord {
+            key,
+            circuit: row.try_get("circuit")?,
+            status,
+            error: row.try_get("error")?,
+            received_ms: row.try_get("received_ms")?,
+            final_ms: row.try_get("final_ms")?,
+            batch,
+        }))
+    }
+
+    /// Proofs waiting for a batch.
+    pub async fn queued_count(&self) -> Result<usize, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM proofs WHERE status = 'queued'").fetch_one(&self.pool).await?;
+        Ok(n as usize)
+    }
+
+    /// Per circuit with queued proofs: how many, and when the oldest arrived.
+    pub async fn queued_circuits(&self) -> Result<Vec<(String, usize, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT circuit, COUNT(*) AS n, MIN(received_ms) AS oldest FROM proofs WHERE status = 'queued' GROUP BY circuit ORDER BY oldest",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("circuit")?, r.try_get::<i64, _>("n")? as usize, r.try_get("oldest")?)))
+            .collect()
+    }
+
+    /// The oldest queued proofs of a circuit, at most `limit`.
+    pub async fn queued(&self, circuit: &str, limit: usize) -> Result<Vec<Queued>, StoreError> {
+        let rows = sqlx::query("SELECT id, proof_key, data, received_ms FROM proofs WHERE status = 'queued' AND circuit = ? ORDER BY id LIMIT ?")
+            .bind(circuit)
+            .bind(limit as i64)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                let key: Vec<u8> = r.try_get("proof_key")?;
+                Ok(Queued { id, key: b256(&key, "proof key", id)?, data: r.try_get("data")?, received_ms: r.try_get("received_ms")? })
+            })
+            .collect()
+    }
+
+    /// Records a batch and its signed (not yet broadcast) transaction and moves its proofs from
+    /// queued to batched, in one database transaction: after this returns, a crash cannot lose
+    /// the knowledge that this nonce carries these proofs.
+    pub async fn record_batch(&self, circuit: &str, mode: &str, proof_ids: &[i64], tx: &TxRecord) -> Result<i64, StoreError> {
+        let mut db = self.pool.begin().await?;
+        let batch_id: i64 = sqlx::query_scalar(
+            "INSERT INTO batches (circuit, mode, nonce, size, status, created_ms) VALUES (?, ?, ?, ?, 'pending', ?) RETURNING id",
+        )
+        .bind(circuit)
+        .bind(mode)
+        .bind(tx.nonce as i64)
+        .bind(proof_ids.len() as i64)
+        .bind(tx.created_ms)
+        .fetch_one(&mut *db)
+        .await?;
+        insert_tx(&mut db, batch_id, tx).await?;
+        for id in proof_ids {
+            sqlx::query("UPDATE proofs SET status = 'batched', batch_id = ? WHERE id = ? AND status = 'queued'")
+                .bind(batch_id)
+                .bind(id)
+                .execute(&mut *db)
+                .await?;
+        }
+        db.commit().await?;
+        Ok(batch_id)
+    }
+
+    /// Records a replacement (same nonce, higher fees) before it is broadcast.
+    pub async fn record_replacement(&self, batch_id: i64, tx: &TxRecord) -> Result<(), StoreError> {
+        let mut db = self.pool.begin().await?;
+        insert_tx(&mut db, batch_id, tx).await?;
+        db.commit().await?;
+        Ok(())
+    }
+
+    /// The node accepted the transaction (or already had it).
+    pub async fn mark_broadcast(&self, batch_id: i64, hash: B256) -> Result<(), StoreError> {
+        let mut db = self.pool.begin().await?;
+        sqlx::query("UPDATE txs SET broadcast = 1 WHERE hash = ?").bind(hash.as_slice()).execute(&mut *db).await?;
+        sqlx::query("UPDATE proofs SET status = 'submitted' WHERE batch_id = ? AND status = 'batched'")
+            .bind(batch_id)
+            .execute(&mut *db)
+            .await?;
+        db.commit().await?;
+        Ok(())
+    }
+
+    /// Batches whose transaction has not been seen mined, oldest nonce first.
+    pub async fn pending_batches(&self) -> Result<Vec<PendingBatch>, StoreError> {
+        let rows = sqlx::query("SELECT id, circuit, mode, nonce, size, created_ms FROM batches WHERE status = 'pending' ORDER BY nonce")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: i64 = r.try_get("id")?;
+            let txs = sqlx::query("SELECT hash, nonce, raw, max_fee, priority_fee, broadcast, created_ms FROM txs WHERE batch_id = ? ORDER BY created_ms, rowid")
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|t| {
+                    let hash: Vec<u8> = t.try_get("hash")?;
+                    let fee = |name: &str| -> Result<u128, StoreError> {
+                        let s: String = t.try_get(name)?;
+                        s.parse().map_err(|_| StoreError::Corrupt { what: "fee", row: id })
+                    };
+                    Ok(TxRecord {
+                        hash: b256(&hash, "transaction hash", id)?,
+                        nonce: t.try_get::<i64, _>("nonce")? as u64,
+                        raw: t.try_get("raw")?,
+                        max_fee: fee("max_fee")?,
+                        priority_fee: fee("priority_fee")?,
+                        broadcast: t.try_get::<i64, _>("broadcast")? != 0,
+                        created_ms: t.try_get("created_ms")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            out.push(PendingBatch {
+                id,
+                circuit: r.try_get("circuit")?,
+                mode: r.try_get("mode")?,
+                nonce: r.try_get::<i64, _>("nonce")? as u64,
+                size: r.try_get("size")?,
+                created_ms: r.try_get("created_ms")?,
+                txs,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The highest nonce any recorded transaction uses.
+    pub async fn max_nonce(&self) -> Result<Option<u64>, StoreError> {
+        let n: Option<i64> = sqlx::query_scalar("SELECT MAX(nonce) FROM txs").fetch_one(&self.pool).await?;
+        Ok(n.map(|n| n as u64))
+    }
+
+    /// The batch's transaction is mined, successful and confirmed: its proofs are confirmed.
+    /// Returns each proof's wait from receipt to confirmation (ms), for the latency metric.
+    pub async fn confirm_batch(&self, batch_id: i64, tx_hash: B256, block: u64, gas_used: u64) -> Result<Vec<i64>, StoreError> {
+        let now = now_ms();
+        let mut db = self.pool.begin().await?;
+        sqlx::query("UPDATE batches SET status = 'confirmed', tx_hash = ?, block = ?, gas_used = ? WHERE id = ?")
+            .bind(tx_hash.as_slice())
+            .bind(block as i64)
+            .bind(gas_used as i64)
+            .bind(batch_id)
+            .execute(&mut *db)
+            .await?;
+        let received: Vec<i64> = sqlx::query_scalar("SELECT received_ms FROM proofs WHERE batch_id = ? AND status IN ('batched', 'submitted')")
+            .bind(batch_id)
+            .fetch_all(&mut *db)
+            .await?;
+        sqlx::query("UPDATE proofs SET status = 'confirmed', final_ms = ? WHERE batch_id = ? AND status IN ('batched', 'submitted')")
+            .bind(now)
+            .bind(batch_id)
+            .execute(&mut *db)
+            .await?;
+        db.commit().await?;
+        Ok(received.into_iter().map(|r| now - r).collect())
+    }
+
+    /// The batch's transaction was mined and reverted: its proofs go back to the queue (the
+    /// batcher's pre-flight estimation then isolates the cause), or fail after `max_reverts`.
+    pub async fn revert_batch(&self, batch_id: i64, tx_hash: B256, block: u64, gas_used: u64, max_reverts: u32) -> Result<(), StoreError> {
+        let mut db = self.pool.begin().await?;
+        sqlx::query("UPDATE batches SET status = 'reverted', tx_hash = ?, block = ?, gas_used = ? WHERE id = ?")
+            .bind(tx_hash.as_slice())
+            .bind(block as i64)
+            .bind(gas_used as i64)
+            .bind(batch_id)
+            .execute(&mut *db)
+            .await?;
+        sqlx::query(
+            "UPDATE proofs SET reverts = reverts + 1, \
+                status = CASE WHEN reverts + 1 >= ? THEN 'failed' ELSE 'queued' END, \
+                error = CASE WHEN reverts + 1 >= ? THEN 'its transactions reverted on-chain ' || (reverts + 1) || ' times' ELSE error END, \
+                final_ms = CASE WHEN reverts + 1 >= ? THEN ? ELSE NULL END, \
+                batch_id = CASE WHEN reverts + 1 >= ? THEN batch_id ELSE NULL END \
+             WHERE batch_id = ? AND status IN ('batched', 'submitted')",
+        )
+        .bind(max_reverts as i64)
+        .bind(max_reverts as i64)
+        .bind(max_reverts as i64)
+        .bind(now_ms())
+        .bind(max_reverts as i64)
+        .bind(batch_id)
+        .execute(&mut *db)
+        .await?;
+        db.commit().await?;
+        Ok(())
+    }
+
+    /// The batch's nonce was used by a transaction this relayer never signed: none of the
+    /// batch's transactions can be mined, so its proofs go back to the queue.
+    pub async fn abandon_batch(&self, batch_id: i64) -> Result<(), StoreError> {
+        let mut db = self.pool.begin().await?;
+        sqlx::query("UPDATE batches SET status = 'abandoned' WHERE id = ? AND status = 'pending'").bind(batch_id).execute(&mut *db).await?;
+        sqlx::query("UPDATE proofs SET status = 'queued', batch_id = NULL WHERE batch_id = ? AND status IN ('batched', 'submitted')")
+            .bind(batch_id)
+            .execute(&mut *db)
+            .await?;
+        db.commit().await?;
+        Ok(())
+    }
+
+    /// Queued proofs the chain refuses on their own (found by splitting a reverting batch).
+    pub async fn fail_queued(&self, id: i64, reason: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE proofs SET status = 'failed', error = ?, final_ms = ? WHERE id = ? AND status = 'queued'")
+            .bind(reason)
+            .bind(now_ms())
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Proofs per status, for the metrics.
+    pub async fn status_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM proofs GROUP BY status").fetch_all(&self.pool).await?;
+        rows.iter().map(|r| Ok((r.try_get("status")?, r.try_get("n")?))).collect()
+    }
+
+    /// Direct access for tests and tools (e.g. to count rows).
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+async fn insert_tx(db: &mut sqlx::SqliteConnection, batch_id: i64, tx: &TxRecord) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO txs (hash, batch_id, nonce, raw, max_fee, priority_fee, broadcast, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(tx.hash.as_slice())
+        .bind(batch_id)
+        .bind(tx.nonce as i64)
+        .bind(&tx.raw)
+        .bind(tx.max_fee.to_string())
+        .bind(tx.priority_fee.to_string())
+        .bind(tx.broadcast as i64)
+        .bind(tx.created_ms)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// `0x…` for a proof key, the public id.
+pub fn key_hex(key: &B256) -> String {
+    format!("{key:#x}")
+}
