@@ -176,7 +176,7 @@ where
                 self.batch_point.push(p);
                 self.batch_den.push(den);
                 self.prefix.push(self.product);
-                self.product *= den;
+                self.product = self.product.mul_fast(&den);
             }
         }
     }
@@ -225,18 +225,18 @@ where
             let b = (tag & !DOUBLE) as usize;
             let current = self.points[b];
             let p = self.batch_point[j];
-            let inv_j = inv * self.prefix[j];
-            inv *= self.batch_den[j];
+            let inv_j = inv.mul_fast(&self.prefix[j]);
+            inv = inv.mul_fast(&self.batch_den[j]);
             let num = if tag & DOUBLE == 0 {
                 p.y.sub_branchless(&current.y)
             } else {
-                let xx = current.x.square();
+                let xx = current.x.square_fast();
                 xx.double() + xx + P::COEFF_A
             };
-            let lambda = num * inv_j;
+            let lambda = num.mul_fast(&inv_j);
             // For a doubling p == current, so the same two formulas give 2·current.
-            let x3 = lambda.square().sub_branchless(&current.x).sub_branchless(&p.x);
-            let y3 = (lambda * current.x.sub_branchless(&x3)).sub_branchless(&current.y);
+            let x3 = lambda.square_fast().sub_branchless(&current.x).sub_branchless(&p.x);
+            let y3 = lambda.mul_fast(&current.x.sub_branchless(&x3)).sub_branchless(&current.y);
             self.points[b] = Xy { x: x3, y: y3 };
             self.state[b] = FULL;
         }
