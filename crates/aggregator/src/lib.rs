@@ -1,1 +1,13 @@
+//! zkbatch-aggregator: many Groth16 proofs into one check.
+//!
+//! - [`batch`]: batches for the on-chain `Groth16BatchVerifier`: every proof verified before it may
+//!   join, the random-linear-combination check natively, and the contract's calldata.
+//! - [`transcript`]: the batch's Fiat–Shamir challenges, byte for byte as the contract derives them.
+//! - [`rlc`]: the random-linear-combination pairing check itself (N + 3 pairs).
 
+pub mod batch;
+pub mod calldata;
+pub mod rlc;
+pub mod transcript;
+
+pub use batch::{Batch, BatchError, BatchItem};

@@ -6,7 +6,7 @@ use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField};
 use tiny_keccak::{Hasher, Keccak};
 
-use zkbatch_prover::Proof;
+use zkbatch_prover::{Proof, VerifyingKey};
 
 /// One 256-bit EVM word, big-endian.
 pub type Word = [u8; 32];
@@ -83,6 +83,24 @@ pub fn proof_words(proof: &Proof) -> [Word; 8] {
 
 pub fn input_words(inputs: &[Fr]) -> Vec<Word> {
     inputs.iter().map(word).collect()
+}
+
+/// The verifying key as words: α, β, γ, δ (G2 in EIP-197 order, not negated), then IC₀..ICₙ.
+pub fn vk_words(vk: &VerifyingKey) -> Vec<Word> {
+    let mut words = Vec::with_capacity(14 + 2 * vk.gamma_abc_g1.len());
+    words.extend(g1_words(&vk.alpha_g1));
+    for g2 in [&vk.beta_g2, &vk.gamma_g2, &vk.delta_g2] {
+        words.extend(g2_words(g2));
+    }
+    for ic in &vk.gamma_abc_g1 {
+        words.extend(g1_words(ic));
+    }
+    words
+}
+
+/// keccak256 of [`vk_words`]: the key's identity in batch transcripts and on-chain registries.
+pub fn vk_hash(vk: &VerifyingKey) -> Word {
+    keccak256(&vk_words(vk).concat())
 }
 
 const FLAG: u8 = 0x80;

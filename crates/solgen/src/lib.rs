@@ -1,11 +1,14 @@
 //! zkbatch-solgen: Solidity from Rust descriptions.
 //!
 //! - [`verifier::groth16_verifier`]: a gas-optimised Groth16 verifier for one verifying key.
+//! - [`batch::groth16_batch_verifier`]: a batch verifier (N proofs, one pairing call of N + 3 pairs).
 //! - [`evm`]: proofs and inputs as EVM words, and the compressed proof encoding.
 
+pub mod batch;
 pub mod evm;
 pub mod fixtures;
 pub mod poseidon;
 pub mod verifier;
 
-pub use verifier::{groth16_verifier, VerifierOptions};
+pub use batch::{groth16_batch_verifier, BatchVerifierOptions};
+pub use verifier::{groth16_verifier, VerifierError, VerifierOptions};

@@ -33,8 +33,21 @@ impl Default for VerifierOptions {
 pub enum VerifierError {
     #[error("the verifying key has no IC points")]
     NoIc,
+    #[error("the verifying key has no public inputs; a batch verifier needs at least one")]
+    NoPublicInputs,
     #[error("{0:?} is not a valid Solidity contract name")]
     Name(String),
+}
+
+/// A contract name must be a Solidity identifier.
+pub(crate) fn check_name(name: &str) -> Result<(), VerifierError> {
+    let is_ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if is_ident {
+        Ok(())
+    } else {
+        Err(VerifierError::Name(name.to_string()))
+    }
 }
 
 /// The errors the contract reverts with, as (declaration, doc comment).
@@ -207,11 +220,7 @@ function decompressG2(w1, w0) -> x1, x0, y1, y0 {{
 /// The Solidity source of a verifier for `vk`.
 pub fn groth16_verifier(vk: &VerifyingKey, options: &VerifierOptions) -> Result<String, VerifierError> {
     let name = &options.contract_name;
-    let is_ident = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !is_ident {
-        return Err(VerifierError::Name(name.clone()));
-    }
+    check_name(name)?;
     if vk.gamma_abc_g1.is_empty() {
         return Err(VerifierError::NoIc);
     }

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Check} from "./utils/Check.sol";
+import {BatchCalls} from "./BatchVerifier.t.sol";
+import {Groth16BatchVerifierN2} from "./fixtures/Groth16BatchVerifierN2.sol";
+import {Groth16BatchVerifierN4} from "./fixtures/Groth16BatchVerifierN4.sol";
+import {Groth16VerifierN2} from "./fixtures/Groth16VerifierN2.sol";
+import {Groth16VerifierN4} from "./fixtures/Groth16VerifierN4.sol";
+import {BatchFixtureN2} from "./fixtures/BatchFixtureN2.sol";
+import {BatchFixtureN4} from "./fixtures/BatchFixtureN4.sol";
+
+interface GasCheats {
+    function snapshotGasLastCall(string calldata group, string calldata name) external returns (uint256);
+    function snapshotValue(string calldata group, string calldata name, uint256 value) external;
+}
+
+/// All-in gas per proof of batch verification, beside single verification: what a transaction
+/// sending the call would use (21,000 + calldata at 16 gas per non-zero byte and 4 per zero byte
+/// + the call's execution gas), recorded in snapshots/BatchGas.json. The Rust test
+/// `crates/aggregator/tests/anvil.rs` sends the same transactions to anvil and checks that their
+/// receipts' gasUsed equals these figures.
+abstract contract BatchGasCases is BatchCalls {
+    GasCheats constant cheats = GasCheats(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    function allProofs() internal pure virtual returns (uint256[8][] memory);
+    function allInputs() internal pure virtual returns (uint256[][] memory);
+    function single() internal virtual returns (address);
+
+    function calldataGas(bytes memory data) internal pure returns (uint256 g) {
+        for (uint256 i = 0; i < data.length; i++) g += data[i] == 0 ? 4 : 16;
+    }
+
+    function record(string memory name, bytes memory data, uint256 count) internal {
+        uint256 execution = cheats.snapshotGasLastCall("BatchGas", string.concat(name, "_execution"));
+        uint256 total = 21_000 + calldataGas(data) + execution;
+        cheats.snapshotValue("BatchGas", string.concat(name, "_tx"), total);
+        cheats.snapshotValue("BatchGas", string.concat(name, "_tx_per_proof"), total / count);
+    }
+
+    function batch(uint256 count) internal {
+        uint256[8][] memory all = allProofs();
+        uint256[][] memory xs = allInputs();
+        uint256[8][] memory p = new uint256[8][](count);
+        uint256[][] memory x = new uint256[][](count);
+        for (uint256 i = 0; i < count; i++) (p[i], x[i]) = (all[i], xs[i]);
+        bytes memory data = encode(selector("verifyBatch"), p, x);
+        (bool ok,) = verifier.call(data);
+        check(ok, "valid batch rejected");
+        record(string.concat("batch_n", toString(n()), "_N", toString(count)), data, count);
+    }
+
+    /// The single verifier's snarkjs-compatible verifyProof on the first proof.
+    function test_gas_single() public {
+        address v = single();
+        uint256[8] memory p = allProofs()[0];
+        bytes memory data = abi.encodePacked(
+            bytes4(keccak256(bytes(string.concat("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", toString(n()), "])")))),
+            p,
+            allInputs()[0]
+        );
+        (bool ok, bytes memory ret) = v.call(data);
+        check(ok && abi.decode(ret, (bool)), "valid proof rejected");
+        record(string.concat("single_n", toString(n())), data, 1);
+    }
+
+    function test_gas_N1() public { batch(1); }
+    function test_gas_N2() public { batch(2); }
+    function test_gas_N4() public { batch(4); }
+    function test_gas_N8() public { batch(8); }
+    function test_gas_N16() public { batch(16); }
+    function test_gas_N32() public { batch(32); }
+    function test_gas_N64() public { batch(64); }
+}
+
+contract BatchGasN2Test is BatchGasCases {
+    function setUp() public { verifier = address(new Groth16BatchVerifierN2()); }
+    function n() internal pure override returns (uint256) { return 2; }
+    function single() internal override returns (address) { return address(new Groth16VerifierN2()); }
+    function allProofs() internal pure override returns (uint256[8][] memory) { return BatchFixtureN2.proofs(); }
+    function allInputs() internal pure override returns (uint256[][] memory x) {
+        uint256[2][] memory a = BatchFixtureN2.inputs();
+        x = new uint256[][](a.length);
+        for (uint256 i = 0; i < a.length; i++) {
+            x[i] = new uint256[](2);
+            for (uint256 j = 0; j < 2; j++) x[i][j] = a[i][j];
+        }
+    }
+}
+
+contract BatchGasN4Test is BatchGasCases {
+    function setUp() public { verifier = address(new Groth16BatchVerifierN4()); }
+    function n() internal pure override returns (uint256) { return 4; }
+    function single() internal override returns (address) { return address(new Groth16VerifierN4()); }
+    function allProofs() internal pure override returns (uint256[8][] memory) { return BatchFixtureN4.proofs(); }
+    function allInputs() internal pure override returns (uint256[][] memory x) {
+        uint256[4][] memory a = BatchFixtureN4.inputs();
+        x = new uint256[][](a.length);
+        for (uint256 i = 0; i < a.length; i++) {
+            x[i] = new uint256[](4);
+            for (uint256 j = 0; j < 4; j++) x[i][j] = a[i][j];
+        }
+    }
+}
