@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use zkbatch_prover::circuits::SquaresCircuit;
-use zkbatch_prover::{snarkjs, Prover, ProvingKey};
+use zkbatch_prover::{snarkjs, Fr, Proof, Prover, ProvingKey};
 
 use crate::evm::{compress, hex, input_words, proof_words};
 use crate::batch::{groth16_batch_verifier, BatchVerifierOptions};
@@ -113,17 +113,42 @@ fn snarkjs_files(files: &mut Vec<File>) {
     });
 }
 
+/// One key's fixtures: the prover (squares-n, seeded setup) and its proofs, each with its inputs.
+pub struct KeyFixture {
+    pub prover: Prover,
+    /// [`PROOFS_PER_KEY`] proofs (`FixtureN{n}`).
+    pub proofs: Vec<(Proof, Vec<Fr>)>,
+    /// [`BATCH_PROOFS`] more for n in [`BATCH_INPUT_COUNTS`] (`BatchFixtureN{n}`), else none.
+    pub batch: Vec<(Proof, Vec<Fr>)>,
+}
+
+/// The fixtures for `n` public inputs, exactly as the checked-in files hold them: tests that
+/// replay the forge fixtures off-chain (or on anvil) start here.
+pub fn key_fixture(n: usize) -> KeyFixture {
+    let mut rng = StdRng::seed_from_u64(0x5eed_0000 + n as u64);
+    let key = ProvingKey::setup(&format!("squares-{n}"), SquaresCircuit { inputs: n, roots: None }, &mut rng)
+        .expect("setup of a fixed circuit");
+    let prover = Prover::new(Arc::new(key)).expect("consistent key");
+    let prove = |rng: &mut StdRng| {
+        let circuit = SquaresCircuit::random(n, rng);
+        let (proof, public, _) = prover.prove(circuit, rng).expect("prove a satisfied circuit");
+        zkbatch_prover::verify::verify(prover.key().verifying_key(), &proof, &public).expect("fixture proof verifies");
+        (proof, public)
+    };
+    let proofs = (0..PROOFS_PER_KEY).map(|_| prove(&mut rng)).collect();
+    // The same rng continues, so the files above do not change when the batch grows.
+    let batch = if BATCH_INPUT_COUNTS.contains(&n) { (0..BATCH_PROOFS).map(|_| prove(&mut rng)).collect() } else { Vec::new() };
+    KeyFixture { prover, proofs, batch }
+}
+
 /// Every fixture file, in a stable order.
 pub fn generate() -> Vec<File> {
     let mut files = Vec::new();
     poseidon_files(&mut files);
     snarkjs_files(&mut files);
     for n in INPUT_COUNTS {
-        let mut rng = StdRng::seed_from_u64(0x5eed_0000 + n as u64);
-        let key = ProvingKey::setup(&format!("squares-{n}"), SquaresCircuit { inputs: n, roots: None }, &mut rng)
-            .expect("setup of a fixed circuit");
-        let prover = Prover::new(Arc::new(key)).expect("consistent key");
-        let vk = prover.key().verifying_key().clone();
+        let fixture = key_fixture(n);
+        let vk = fixture.prover.key().verifying_key().clone();
         let name = format!("Groth16VerifierN{n}");
         files.push(File {
             path: format!("test/fixtures/{name}.sol"),
@@ -139,19 +164,16 @@ pub fn generate() -> Vec<File> {
              pragma solidity ^0.8.24;\n\n/// Valid proofs for `Groth16VerifierN{n}` (squares-{n}), made by zkbatch's prover.\n\
              library FixtureN{n} {{\n"
         );
-        for k in 0..PROOFS_PER_KEY {
-            let circuit = SquaresCircuit::random(n, &mut rng);
-            let (proof, public, _) = prover.prove(circuit, &mut rng).expect("prove a satisfied circuit");
-            zkbatch_prover::verify::verify(&vk, &proof, &public).expect("fixture proof verifies");
-            let compressed = compress(&proof).expect("proof has no point at infinity");
+        for (k, (proof, public)) in fixture.proofs.iter().enumerate() {
+            let compressed = compress(proof).expect("proof has no point at infinity");
             let _ = write!(
                 lib,
                 "    function proof{k}() internal pure returns (uint256[8] memory) {{\n        return [{}];\n    }}\n\n\
                  \x20   function compressed{k}() internal pure returns (uint256[4] memory) {{\n        return [{}];\n    }}\n\n\
                  \x20   function inputs{k}() internal pure returns (uint256[{n}] memory) {{\n        return [{}];\n    }}\n\n",
-                words_literal(&proof_words(&proof)),
+                words_literal(&proof_words(proof)),
                 words_literal(&compressed),
-                words_literal(&input_words(&public)),
+                words_literal(&input_words(public)),
             );
         }
         lib.truncate(lib.trim_end().len());
@@ -163,30 +185,26 @@ pub fn generate() -> Vec<File> {
             path: format!("test/fixtures/{name}.sol"),
             contents: groth16_batch_verifier(&vk, &BatchVerifierOptions { contract_name: name }).expect("valid key"),
         });
-        if BATCH_INPUT_COUNTS.contains(&n) {
-            // The same rng continues, so the files above do not change when this grows.
-            files.push(batch_fixture(n, &prover, &mut rng));
+        if !fixture.batch.is_empty() {
+            files.push(batch_fixture(n, &fixture.batch));
         }
     }
     files
 }
 
-/// [`BATCH_PROOFS`] valid proofs of distinct statements for one key, as arrays for `verifyBatch`.
-fn batch_fixture(n: usize, prover: &Prover, rng: &mut StdRng) -> File {
-    let vk = prover.key().verifying_key();
+/// Valid proofs of distinct statements for one key, as arrays for `verifyBatch`.
+fn batch_fixture(n: usize, batch: &[(Proof, Vec<Fr>)]) -> File {
+    let count = batch.len();
     let mut lib = format!(
         "// SPDX-License-Identifier: MIT\n// Generated by zkbatch-solgen's fixtures (make fixtures): do not edit.\n\
-         pragma solidity ^0.8.24;\n\n/// {BATCH_PROOFS} valid proofs for `Groth16BatchVerifierN{n}` (squares-{n}), made by zkbatch's prover.\n\
-         library BatchFixtureN{n} {{\n    function proofs() internal pure returns (uint256[8][] memory p) {{\n        p = new uint256[8][]({BATCH_PROOFS});\n"
+         pragma solidity ^0.8.24;\n\n/// {count} valid proofs for `Groth16BatchVerifierN{n}` (squares-{n}), made by zkbatch's prover.\n\
+         library BatchFixtureN{n} {{\n    function proofs() internal pure returns (uint256[8][] memory p) {{\n        p = new uint256[8][]({count});\n"
     );
-    let mut inputs = format!("    function inputs() internal pure returns (uint256[{n}][] memory x) {{\n        x = new uint256[{n}][]({BATCH_PROOFS});\n");
-    for k in 0..BATCH_PROOFS {
-        let circuit = SquaresCircuit::random(n, rng);
-        let (proof, public, _) = prover.prove(circuit, rng).expect("prove a satisfied circuit");
-        zkbatch_prover::verify::verify(vk, &proof, &public).expect("fixture proof verifies");
-        let words = proof_words(&proof);
+    let mut inputs = format!("    function inputs() internal pure returns (uint256[{n}][] memory x) {{\n        x = new uint256[{n}][]({count});\n");
+    for (k, (proof, public)) in batch.iter().enumerate() {
+        let words = proof_words(proof);
         let _ = writeln!(lib, "        p[{k}] = [uint256({}), {}];", hex(&words[0]), words_literal(&words[1..]));
-        let x = input_words(&public);
+        let x = input_words(public);
         let _ = writeln!(inputs, "        x[{k}] = [uint256({}){}];", hex(&x[0]), x[1..].iter().map(|w| format!(", {}", hex(w))).collect::<String>());
     }
     lib.push_str("    }\n\n");
