@@ -3,6 +3,7 @@
 mod circom_cmd;
 mod commands;
 mod output;
+mod relay_cmd;
 mod solgen_cmd;
 
 pub use output::Output;
@@ -135,6 +136,19 @@ enum Command {
         #[arg(long)]
         public: PathBuf,
     },
+    /// Run the relayer: accept proofs over HTTP, batch them on-chain through the ProofRegistry.
+    #[command(after_help = "Examples:\n  zkbatch relay --config relayer.toml\n  \
+        ZKBATCH_RELAYER_KEY=0x… zkbatch relay --rpc-url http://127.0.0.1:8545 --registry 0x… \\\n      \
+        --circuit merkle-20,verification_key.json,0x…\n\n\
+        The signer key comes from key_file (config or --key-file) or $ZKBATCH_RELAYER_KEY; it is never logged.")]
+    Relay(relay_cmd::RelayArgs),
+    /// Post a proof to a relayer (and with --wait, wait for its transaction).
+    #[command(after_help = "Example:\n  zkbatch submit proof.json public.json --circuit merkle-20 --wait")]
+    Submit(relay_cmd::SubmitArgs),
+    /// Deploy the ProofRegistry and each circuit's verifier, and write relayer.toml.
+    #[command(after_help = "Example:\n  ZKBATCH_DEPLOYER_KEY=0x… zkbatch deploy --rpc-url http://127.0.0.1:8545 \\\n      \
+        --circuit merkle-20=verification_key.json --config-out relayer.toml --relayer-key-file relayer.key")]
+    Deploy(relay_cmd::DeployArgs),
 }
 
 fn main() -> ExitCode {
@@ -154,6 +168,9 @@ fn main() -> ExitCode {
         Command::Verify { vk, proof, public, dir } => commands::verify(&out, &vk, proof.as_deref(), public.as_deref(), dir.as_deref()),
         Command::Solgen(args) => solgen_cmd::solgen(&out, args),
         Command::Calldata { proof, public } => solgen_cmd::calldata(&out, &proof, &public),
+        Command::Relay(args) => relay_cmd::relay(&out, args),
+        Command::Submit(args) => relay_cmd::submit(&out, args),
+        Command::Deploy(args) => relay_cmd::deploy(&out, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -140,6 +140,9 @@ pub struct RetryConfig {
     /// A batch that reverts on-chain puts its proofs back in the queue; after this many reverts
     /// a proof is failed.
     pub max_reverts: u32,
+    /// A batch whose nonce the chain shows used, with no receipt for any of its transactions for
+    /// this long, is given up and its proofs requeued (someone else used the signer's key).
+    pub orphan_after_ms: u64,
 }
 
 fn default_listen() -> SocketAddr {
@@ -177,7 +180,7 @@ impl Default for FeeConfig {
 }
 impl Default for RetryConfig {
     fn default() -> Self {
-        RetryConfig { initial_backoff_ms: 200, max_backoff_ms: 10_000, rpc_timeout_ms: 5_000, max_reverts: 3 }
+        RetryConfig { initial_backoff_ms: 200, max_backoff_ms: 10_000, rpc_timeout_ms: 5_000, max_reverts: 3, orphan_after_ms: 120_000 }
     }
 }
 

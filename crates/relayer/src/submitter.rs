@@ -68,6 +68,8 @@ pub struct Submitter {
     /// When each pending batch's newest transaction was last sent to the node (a node that
     /// restarted or dropped it from its pool gets it again).
     last_sent: HashMap<i64, Instant>,
+    /// Since when each pending batch's nonce has been seen used with no receipt for it.
+    orphaned: HashMap<i64, Instant>,
 }
 
 /// How often an unmined transaction is sent again (harmless: the node answers "already known").
@@ -102,6 +104,7 @@ impl Submitter {
             notify,
             gas_model: GasModel::default(),
             last_sent: HashMap::new(),
+            orphaned: HashMap::new(),
         }
     }
 
@@ -172,6 +175,7 @@ impl Submitter {
             }
         }
         self.last_sent.retain(|id, _| pending.iter().any(|b| b.id == *id));
+        self.orphaned.retain(|id, _| pending.iter().any(|b| b.id == *id));
         while in_flight < self.config.batch.max_in_flight {
             if !self.next_batch().await? {
                 break;
@@ -226,21 +230,24 @@ impl Submitter {
             return Ok(true);
         }
 
-        // Not mined. If the chain has moved past this nonce, a transaction we did not sign for
-        // this batch used it (the key is shared?): none of ours can be mined any more.
+        // Not mined. If the chain has moved past this nonce while none of our transactions for
+        // it has a receipt, either the receipt lags the nonce (nodes update state before they
+        // index receipts, and load-balanced endpoints answer from different nodes) or a
+        // transaction we never signed used the nonce (a shared key). Only the second is final,
+        // so the batch is given up only after the condition has held for `orphan_after_ms`:
+        // requeuing on the first sight would submit mined proofs a second time.
         let mined_nonce = self.rpc("eth_getTransactionCount", self.provider.get_transaction_count(self.from).latest()).await?;
         if mined_nonce > batch.nonce {
-            // Receipts can lag the nonce on some nodes: ask once more before giving up on it.
-            for tx in &batch.txs {
-                if self.rpc("eth_getTransactionReceipt", self.provider.get_transaction_receipt(tx.hash)).await?.is_some() {
-                    return Ok(false);
-                }
+            let since = *self.orphaned.entry(batch.id).or_insert_with(Instant::now);
+            if since.elapsed() < Duration::from_millis(self.config.retry.orphan_after_ms) {
+                return Ok(false);
             }
             self.store.abandon_batch(batch.id).await?;
             self.resync_queue().await?;
             tracing::warn!(batch = batch.id, nonce = batch.nonce, "nonce used by a transaction this relayer did not record; proofs requeued");
             return Ok(true);
         }
+        self.orphaned.remove(&batch.id);
 
         let Some(newest) = batch.txs.last() else {
             return Err(StoreError::Corrupt { what: "batch without a transaction", row: batch.id }.into());
@@ -377,8 +384,13 @@ impl Submitter {
                             self.metrics.proofs_failed.inc();
                         }
                         self.resync_queue().await?;
-                        // The rest stays queued and forms the next batch.
-                        return Ok(true);
+                        // The batch was due: the rest goes now, without waiting to fill up again.
+                        proofs.retain(|(row, _)| !failed.iter().any(|(f, _)| f.id == row.id));
+                        if proofs.is_empty() {
+                            return Ok(true);
+                        }
+                        mode = self.gas_model.choose(proofs.len(), circuit.batch_verifier.is_some());
+                        continue;
                     }
                     if mode == Mode::Batch {
                         // Each proof passes alone but the batch does not: a batch-verifier
