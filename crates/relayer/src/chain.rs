@@ -35,8 +35,10 @@ impl Mode {
 }
 
 /// Gas per transaction as a function of the batch size N, for each mode: fixed + N × per proof
-/// (the 21,000 base and calldata included). The defaults are the figures measured on anvil for
-/// small n (BENCHMARKS.md); only their order matters for the choice, so rough is fine.
+/// (the 21,000 base and calldata included). The defaults fit what the relayer's transactions use
+/// on anvil for circuits with a few public inputs (BENCHMARKS.md: the verifiers' own figures plus
+/// the registry's keccak and event per proof); only where the two lines cross matters for the
+/// choice (N = 1: single, N ≥ 2: batch), so rough figures are enough.
 #[derive(Clone, Copy, Debug)]
 pub struct GasModel {
     pub single_fixed: u64,
@@ -93,6 +95,7 @@ pub enum Failure {
 
 /// The custom errors a submission can revert with, by selector, to name them in a proof's reason.
 const KNOWN_ERRORS: [&str; 13] = [
+    // The verifiers' (crates/solgen) and the registry's errors.
     "ProofInvalid()",
     "PublicInputNotInField()",
     "InvalidProofPoint()",

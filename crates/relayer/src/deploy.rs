@@ -113,6 +113,14 @@ pub async fn deploy_verifier<P: Provider>(provider: &P, solc: &Path, vk: &zkbatc
     deploy_code(provider, &options.contract_name, code).await
 }
 
+/// The generated batch verifier (`verifyBatch`, one pairing check for N proofs) for `vk`.
+pub async fn deploy_batch_verifier<P: Provider>(provider: &P, solc: &Path, vk: &zkbatch_prover::VerifyingKey) -> Result<Address, DeployError> {
+    let options = zkbatch_solgen::BatchVerifierOptions::default();
+    let source = zkbatch_solgen::groth16_batch_verifier(vk, &options).map_err(|e| DeployError::Render(e.to_string()))?;
+    let code = compile(solc, &source, &options.contract_name)?;
+    deploy_code(provider, &options.contract_name, code).await
+}
+
 /// What `zkbatch deploy` deployed.
 #[derive(Clone, Debug)]
 pub struct Deployment {
@@ -121,7 +129,8 @@ pub struct Deployment {
     pub circuits: Vec<crate::config::CircuitConfig>,
 }
 
-/// Deploys the registry and, for each `(circuit id, verification_key.json)`, its verifier.
+/// Deploys the registry and, for each `(circuit id, verification_key.json)`, its single and
+/// batch verifiers.
 pub async fn deploy_all<P: Provider>(provider: &P, solc: &Path, circuits: &[(String, PathBuf)]) -> Result<Deployment, DeployError> {
     let chain_id = provider.get_chain_id().await.map_err(|e| DeployError::Deploy { what: "chain id".into(), reason: e.to_string() })?;
     let registry = deploy_registry(provider).await?;
@@ -129,7 +138,8 @@ pub async fn deploy_all<P: Provider>(provider: &P, solc: &Path, circuits: &[(Str
     for (id, vk_path) in circuits {
         let vk = zkbatch_prover::snarkjs::read_verifying_key(vk_path).map_err(|e| DeployError::Render(e.to_string()))?;
         let verifier = deploy_verifier(provider, solc, &vk).await?;
-        out.push(crate::config::CircuitConfig { id: id.clone(), vk: vk_path.clone(), verifier, batch_verifier: None });
+        let batch_verifier = deploy_batch_verifier(provider, solc, &vk).await?;
+        out.push(crate::config::CircuitConfig { id: id.clone(), vk: vk_path.clone(), verifier, batch_verifier: Some(batch_verifier) });
     }
     Ok(Deployment { chain_id, registry, circuits: out })
 }

@@ -115,11 +115,19 @@ async fn concurrent_proofs_confirmed_exactly_once_bad_proofs_refused() {
     assert!(ids.contains(&again.json["id"].as_str().unwrap().to_string()));
 
     let done = http.wait_final(&ids, LIMIT).await;
+    let mut per_proof = std::collections::HashMap::<&str, Vec<f64>>::new();
     for (id, status) in &done {
         assert_eq!(status["status"], "confirmed", "{id}: {status}");
         assert!(status["tx_hash"].as_str().is_some_and(|h| h.len() == 66), "{status}");
         assert!(status["block"].as_u64().is_some(), "{status}");
+        // The gas model: one verification for a batch of one, batch verification from two on.
+        let size = status["batch"]["size"].as_u64().unwrap();
+        let mode = status["batch"]["mode"].as_str().unwrap();
+        assert_eq!(mode, if size >= 2 { "batch" } else { "single" }, "{status}");
+        per_proof.entry(mode).or_default().push(status["gas_used"].as_f64().unwrap() / size as f64);
     }
+    // Batches of 8 with 2 public inputs: well under the ~230k gas of one verification each.
+    assert!(per_proof["batch"].iter().all(|g| *g < 110_000.0), "{per_proof:?}");
     assert_exactly_once(&chain, &ids).await;
     let events = chain.verified().await;
     for k in bad_keys {
@@ -285,6 +293,9 @@ async fn relayer_sigkilled_mid_run_and_restarted_confirms_every_proof_once() {
     let mut cfg = config(dir.path(), &chain, &circuit);
     cfg.batch.max_size = 4;
     cfg.batch.max_in_flight = 3;
+    // Single verification here (the other tests use the batch verifier): both modes go
+    // through a crash.
+    cfg.circuits[0].batch_verifier = None;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     cfg.listen = format!("127.0.0.1:{port}").parse().unwrap();
     let config_path = dir.path().join("relayer.toml");

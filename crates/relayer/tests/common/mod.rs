@@ -77,6 +77,7 @@ pub struct Chain {
     pub provider: DynProvider,
     pub registry: Address,
     pub verifier: Address,
+    pub batch_verifier: Address,
     /// The relayer's key (anvil's account 1; account 0 deploys).
     pub relayer_key: String,
 }
@@ -91,8 +92,9 @@ impl Chain {
         let registry = deploy::deploy_registry(&provider).await.expect("deploy registry");
         let solc = deploy::find_solc(Some(&root()));
         let verifier = deploy::deploy_verifier(&provider, &solc, &circuit.vk).await.expect("deploy verifier");
+        let batch_verifier = deploy::deploy_batch_verifier(&provider, &solc, &circuit.vk).await.expect("deploy batch verifier");
         let relayer_key = alloy::hex::encode(anvil.keys()[1].to_bytes());
-        Chain { anvil, provider, registry, verifier, relayer_key }
+        Chain { anvil, provider, registry, verifier, batch_verifier, relayer_key }
     }
 
     /// `ProofVerified` events from the registry, counted per proof key.
@@ -112,6 +114,8 @@ impl Chain {
     }
 }
 
+/// A relayer configuration for the test's chain: both verifiers, so the gas model picks (single
+/// for a batch of one, batch verification from two proofs on).
 pub fn config(dir: &Path, chain: &Chain, circuit: &Circuit) -> Config {
     let key_file = dir.join("relayer.key");
     std::fs::write(&key_file, &chain.relayer_key).expect("write key");
@@ -128,7 +132,7 @@ pub fn config(dir: &Path, chain: &Chain, circuit: &Circuit) -> Config {
         http: HttpConfig::default(),
         fees: FeeConfig::default(),
         retry: RetryConfig { initial_backoff_ms: 100, max_backoff_ms: 1_000, rpc_timeout_ms: 2_000, max_reverts: 3, orphan_after_ms: 120_000 },
-        circuits: vec![CircuitConfig { id: CIRCUIT.into(), vk: circuit.vk_path.clone(), verifier: chain.verifier, batch_verifier: None }],
+        circuits: vec![CircuitConfig { id: CIRCUIT.into(), vk: circuit.vk_path.clone(), verifier: chain.verifier, batch_verifier: Some(chain.batch_verifier) }],
     }
 }
 
