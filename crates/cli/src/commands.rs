@@ -152,28 +152,31 @@ pub fn prove(
     Ok(())
 }
 
+/// The NAME.proof.json + NAME.public.json pairs in `dir`, sorted by name.
+pub fn proof_pairs(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>> {
+    let mut proofs: Vec<PathBuf> = fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".proof.json"))
+        .collect();
+    proofs.sort();
+    if proofs.is_empty() {
+        bail!("{} holds no NAME.proof.json files", dir.display());
+    }
+    Ok(proofs
+        .into_iter()
+        .map(|p| {
+            let public = PathBuf::from(p.to_string_lossy().replace(".proof.json", ".public.json"));
+            (p, public)
+        })
+        .collect())
+}
+
 pub fn verify(out: &crate::Output, vk_path: &Path, proof: Option<&Path>, public: Option<&Path>, dir: Option<&Path>) -> Result<()> {
     let vk = snarkjs::read_verifying_key(vk_path)?;
     let pairs: Vec<(PathBuf, PathBuf)> = match (proof, public, dir) {
         (Some(p), Some(q), None) => vec![(p.to_path_buf(), q.to_path_buf())],
-        (None, None, Some(dir)) => {
-            let mut proofs: Vec<PathBuf> = fs::read_dir(dir)
-                .with_context(|| format!("cannot read {}", dir.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.to_string_lossy().ends_with(".proof.json"))
-                .collect();
-            proofs.sort();
-            if proofs.is_empty() {
-                bail!("{} holds no NAME.proof.json files", dir.display());
-            }
-            proofs
-                .into_iter()
-                .map(|p| {
-                    let public = PathBuf::from(p.to_string_lossy().replace(".proof.json", ".public.json"));
-                    (p, public)
-                })
-                .collect()
-        }
+        (None, None, Some(dir)) => proof_pairs(dir)?,
         _ => bail!("give --proof and --public, or --dir"),
     };
     let mut results = Vec::new();

@@ -1,5 +1,6 @@
 //! `zkbatch`: prove, verify and batch Groth16 proofs for Ethereum.
 
+mod batch_cmd;
 mod circom_cmd;
 mod commands;
 mod output;
@@ -120,9 +121,15 @@ enum Command {
         #[arg(long, conflicts_with_all = ["proof", "public"])]
         dir: Option<PathBuf>,
     },
+    /// Batches: check many proofs at once, or encode them for the on-chain batch verifier.
+    #[command(after_help = "Examples:\n  \
+        zkbatch batch verify --vk verification_key.json --proofs proofs/\n  \
+        zkbatch batch calldata --vk verification_key.json --proofs proofs/ --out batch.hex")]
+    Batch(batch_cmd::BatchArgs),
     /// Generate Solidity: a Groth16 verifier for a verifying key, or a Poseidon contract.
     #[command(after_help = "Examples:\n  \
         zkbatch solgen --vk verification_key.json --out contracts/Verifier.sol\n  \
+        zkbatch solgen --vk verification_key.json --batch --out contracts/BatchVerifier.sol\n  \
         zkbatch solgen poseidon --t 3 --out contracts/PoseidonT3.sol\n\n\
         The verifier has snarkjs's verifyProof (returns bool) and two entries that revert with a named\n\
         error unless the proof is valid: verify(bytes proof, uint256[] input) and\n\
@@ -166,6 +173,7 @@ fn main() -> ExitCode {
         }
         Command::Prove { .. } => Err(anyhow::anyhow!("give --pk and --input, or --zkey with a witness")),
         Command::Verify { vk, proof, public, dir } => commands::verify(&out, &vk, proof.as_deref(), public.as_deref(), dir.as_deref()),
+        Command::Batch(args) => batch_cmd::batch(&out, args),
         Command::Solgen(args) => solgen_cmd::solgen(&out, args),
         Command::Calldata { proof, public } => solgen_cmd::calldata(&out, &proof, &public),
         Command::Relay(args) => relay_cmd::relay(&out, args),

@@ -18,11 +18,14 @@ pub fn init_logging(verbose: u8) {
 
 pub struct Output {
     json: bool,
+    /// Whether the JSON document was printed: stdout holds one document, so a later error goes
+    /// to stderr (the document already says `"ok": false`).
+    printed: std::cell::Cell<bool>,
 }
 
 impl Output {
     pub fn new(json: bool) -> Self {
-        Output { json }
+        Output { json, printed: std::cell::Cell::new(false) }
     }
 
     pub fn is_json(&self) -> bool {
@@ -40,11 +43,12 @@ impl Output {
     pub fn result(&self, value: Value) {
         if self.json {
             println!("{}", serde_json::to_string_pretty(&value).expect("JSON serialises"));
+            self.printed.set(true);
         }
     }
 
     pub fn error(&self, err: &anyhow::Error) {
-        if self.json {
+        if self.json && !self.printed.get() {
             let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
             println!("{}", serde_json::json!({ "ok": false, "error": format!("{err:#}"), "causes": chain }));
         } else {

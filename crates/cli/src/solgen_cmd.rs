@@ -10,7 +10,7 @@ use serde_json::json;
 use zkbatch_prover::snarkjs;
 use zkbatch_solgen::evm::{compress, hex, input_words, proof_words};
 use zkbatch_solgen::poseidon::poseidon_contract;
-use zkbatch_solgen::{groth16_verifier, VerifierOptions};
+use zkbatch_solgen::{groth16_batch_verifier, groth16_verifier, BatchVerifierOptions, VerifierOptions};
 
 use crate::Output;
 
@@ -22,12 +22,15 @@ pub struct SolgenArgs {
     /// The verifying key: snarkjs's verification_key.json (or one `zkbatch setup` wrote).
     #[arg(long)]
     vk: Option<PathBuf>,
-    /// Where to write the Solidity source.
-    #[arg(long, default_value = "Groth16Verifier.sol")]
-    out: PathBuf,
-    /// The contract's name.
-    #[arg(long, default_value = "Groth16Verifier")]
-    name: String,
+    /// Generate the batch verifier (verifyBatch: N proofs, one pairing call) instead.
+    #[arg(long)]
+    batch: bool,
+    /// Where to write the Solidity source [default: CONTRACT_NAME.sol].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The contract's name [default: Groth16Verifier, or Groth16BatchVerifier with --batch].
+    #[arg(long)]
+    name: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -55,12 +58,19 @@ pub fn solgen(out: &Output, args: SolgenArgs) -> Result<()> {
         None => {
             let Some(vk_path) = args.vk else { bail!("give --vk verification_key.json (or `zkbatch solgen poseidon --t N`)") };
             let vk = snarkjs::read_verifying_key(&vk_path)?;
-            let source = groth16_verifier(&vk, &VerifierOptions { contract_name: args.name.clone() })
-                .with_context(|| format!("{}", vk_path.display()))?;
-            write(&args.out, &source)?;
+            let default = if args.batch { "Groth16BatchVerifier" } else { "Groth16Verifier" };
+            let name = args.name.unwrap_or_else(|| default.to_string());
+            let source = if args.batch {
+                groth16_batch_verifier(&vk, &BatchVerifierOptions { contract_name: name.clone() })
+            } else {
+                groth16_verifier(&vk, &VerifierOptions { contract_name: name.clone() })
+            }
+            .with_context(|| format!("{}", vk_path.display()))?;
+            let path = args.out.unwrap_or_else(|| PathBuf::from(format!("{name}.sol")));
+            write(&path, &source)?;
             let n = vk.gamma_abc_g1.len() - 1;
-            out.say(format!("wrote {} ({n} public inputs) to {}", args.name, args.out.display()));
-            out.result(json!({ "ok": true, "contract": args.name, "public_inputs": n, "out": args.out }));
+            out.say(format!("wrote {name} ({n} public inputs) to {}", path.display()));
+            out.result(json!({ "ok": true, "contract": name, "public_inputs": n, "batch": args.batch, "out": path }));
         }
     }
     Ok(())
