@@ -128,7 +128,15 @@ fn body(out: &mut String, vk: &VerifyingKey, indent: &str) {
     let fold = |j: usize| FOLDS + 0x20 * j;
     let pairs = fold(n);
     let stride = 0x20 * n;
-    let mut s = String::new();
+    let mut s = format!(
+        r#"// Memory. While hashing: 0x000 domain, 0x020 VK_HASH, 0x040 N, 0x060 the proofs, then the inputs.
+// Then: 0x000 seed, 0x020 i (keccak256(0x00, 0x40) → rᵢ)
+//       0x040 C*.x C*.y     Σ rᵢ·Cᵢ so far; ecAdd input 0x040..0x0c0
+//       0x080 Cᵢ.x Cᵢ.y rᵢ  ecMul input, output at 0x080
+//       0x0e0 s₁..sₙ        folded inputs Σᵢ rᵢ·xᵢⱼ mod r
+//       {pairs:#05x} pairing input, 0xc0 per pair: (rᵢ·Aᵢ, Bᵢ) for each i, then (R·α, −β), (L, −γ), (C*, −δ)
+"#
+    );
     s.push_str(&seed(n));
     let _ = write!(
         s,

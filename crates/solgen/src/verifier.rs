@@ -104,6 +104,14 @@ fn core(out: &mut String, key: &Key, inputs: Inputs, indent: &str) {
     // ecMul and ecAdd get valid points only (constants and their own outputs) and accept any
     // scalar, so they can fail only by running out of gas. A failed call burns all but 1/64 of the
     // gas, far too little for the pairing after it: the pairing's success alone decides `ok`.
+    for line in [
+        "// Memory: the pairing input, 4 pairs of 0xc0 bytes (G1 x, y; G2 x1, x0, y1, y0):",
+        "//   0x000 (A, B)  0x0c0 (α, −β)  0x180 (L, −γ)  0x240 (C, −δ)",
+        "// while L = IC₀ + Σ xᵢ·ICᵢ accumulates at 0x180, 0x1c0..0x220 holds the ecMul input (ICᵢ, xᵢ)",
+        "// and receives its output, so the ecAdd input (L, xᵢ·ICᵢ) is 0x180..0x200 in place.",
+    ] {
+        w(out, line);
+    }
     w(out, "let valid := 1");
     w(out, &format!("mstore(0x180, {})", hex(&key.ic[0][0])));
     w(out, &format!("mstore(0x1a0, {})", hex(&key.ic[0][1])));
