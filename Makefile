@@ -37,7 +37,7 @@ gas-snapshot: bootstrap
 
 # Regenerates the forge fixtures (verifiers, proofs, Poseidon contracts and vectors) with our prover.
 fixtures:
-	ZKBATCH_UPDATE_FIXTURES=1 cargo test --locked -p zkbatch-solgen --test fixtures
+	ZKBATCH_SKIP_FORGE_BUILD=1 ZKBATCH_UPDATE_FIXTURES=1 cargo test --locked -p zkbatch-solgen --test fixtures
 
 # Proving time against plain ark-groth16, side by side (figures in BENCHMARKS.md).
 bench:
