@@ -243,13 +243,16 @@ pub fn deploy(out: &Output, args: DeployArgs) -> Result<()> {
     out.say(format!("chain {}: ProofRegistry at {}", deployment.chain_id, deployment.registry));
     for c in &deployment.circuits {
         out.say(format!("  {}: Groth16Verifier at {}", c.id, c.verifier));
+        if let Some(b) = c.batch_verifier {
+            out.say(format!("  {}: Groth16BatchVerifier at {b}", c.id));
+        }
     }
     out.say(format!("wrote {}", args.config_out.display()));
     out.result(json!({
         "ok": true,
         "chain_id": deployment.chain_id,
         "registry": deployment.registry.to_string(),
-        "circuits": deployment.circuits.iter().map(|c| json!({"id": c.id, "verifier": c.verifier.to_string(), "vk": c.vk})).collect::<Vec<_>>(),
+        "circuits": deployment.circuits.iter().map(|c| json!({"id": c.id, "verifier": c.verifier.to_string(), "batch_verifier": c.batch_verifier.map(|b| b.to_string()), "vk": c.vk})).collect::<Vec<_>>(),
         "config": args.config_out,
     }));
     Ok(())
