@@ -1,7 +1,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: demo test bootstrap build test-rust test-forge bench fixtures gas-snapshot bench-circom bench-msm
+.PHONY: demo test bootstrap build test-rust test-forge bench fixtures gas-snapshot bench-circom bench-msm bench-relayer
 
 # The README's two commands -----------------------------------------------------------------
 
@@ -52,3 +52,8 @@ bench-circom: bootstrap
 # ZKBATCH_BENCH_MSM_MAX_LOG=22 adds 2^22; ZKBATCH_BENCH_MSM_SIZES=16,20 picks sizes.
 bench-msm:
 	cargo bench --locked -p zkbatch-prover --bench msm
+
+# The relayer under load: ZKBATCH_BENCH_PROOFS proofs (default 10,000) posted over HTTP to a relayer on
+# anvil + SQLite; proofs/s accepted and confirmed, gas per proof (figures in BENCHMARKS.md).
+bench-relayer: bootstrap
+	cargo test --locked -p zkbatch-relayer --test load -- --ignored --nocapture

@@ -152,3 +152,33 @@ pub fn is_known_tx(message: &str) -> bool {
         .iter()
         .any(|s| m.contains(s))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gas_model_single_for_one_batch_from_two() {
+        let m = GasModel::default();
+        assert_eq!(m.choose(1, true), Mode::Single);
+        assert_eq!(m.choose(2, true), Mode::Batch);
+        assert_eq!(m.choose(32, true), Mode::Batch);
+        assert_eq!(m.choose(32, false), Mode::Single);
+    }
+
+    #[test]
+    fn revert_data_is_named() {
+        let sel = |s: &str| keccak256(s.as_bytes())[..4].to_vec();
+        assert_eq!(revert_name(&sel("ProofInvalid()")), "ProofInvalid");
+        assert_eq!(revert_name(&sel("BatchInvalid()")), "BatchInvalid");
+        assert_eq!(revert_name(&[1, 2, 3, 4]), "reverted with 0x01020304");
+        assert_eq!(revert_name(&[]), "reverted without data");
+    }
+
+    #[test]
+    fn known_transaction_answers() {
+        assert!(is_known_tx("already known"));
+        assert!(is_known_tx("nonce too low: next nonce 5, tx nonce 4"));
+        assert!(!is_known_tx("insufficient funds for gas * price + value"));
+    }
+}

@@ -271,3 +271,58 @@ impl Config {
 pub fn gwei(g: f64) -> u128 {
     (g * 1e9).max(0.0) as u128
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+rpc_url = "http://127.0.0.1:8545"
+registry = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+[[circuits]]
+id = "merkle-20"
+vk = "vk.json"
+verifier = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
+"#;
+
+    #[test]
+    fn defaults_fill_what_the_file_leaves_out_and_paths_are_relative_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relayer.toml");
+        std::fs::write(&path, MINIMAL).unwrap();
+        let c = Config::load(&path).unwrap();
+        c.validate().unwrap();
+        assert_eq!(c.batch.max_size, 32);
+        assert_eq!(c.confirmations, 1);
+        assert_eq!(c.database, dir.path().join("relayer.db"));
+        assert_eq!(c.circuits[0].vk, dir.path().join("vk.json"));
+        assert_eq!(c.circuits[0].batch_verifier, None);
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let err = toml::from_str::<Config>(&format!("{MINIMAL}\nbatch = {{ max_sise = 3 }}")).unwrap_err();
+        assert!(err.to_string().contains("max_sise"), "{err}");
+        let mut c: Config = toml::from_str(MINIMAL).unwrap();
+        c.batch.max_size = 0;
+        assert!(c.validate().unwrap_err().to_string().contains("batch.max_size"));
+        let mut c: Config = toml::from_str(MINIMAL).unwrap();
+        c.circuits.push(c.circuits[0].clone());
+        assert!(matches!(c.validate(), Err(ConfigError::DuplicateCircuit(id)) if id == "merkle-20"));
+    }
+
+    #[test]
+    fn the_signer_key_never_appears_in_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let key_file = dir.path().join("key");
+        let secret = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690z"; // one bad digit
+        std::fs::write(&key_file, secret).unwrap();
+        let mut c: Config = toml::from_str(MINIMAL).unwrap();
+        c.key_file = Some(key_file);
+        let err = c.signer().unwrap_err().to_string();
+        assert!(!err.contains(&secret[2..20]), "{err}");
+        assert!(err.contains("not a 32-byte hex private key"), "{err}");
+        std::fs::write(c.key_file.as_ref().unwrap(), secret.replace('z', "d")).unwrap();
+        assert_eq!(format!("{:?}", c.signer().unwrap().address()), "0x70997970c51812dc3a010c7d01b50e0d17dc79c8");
+    }
+}

@@ -89,3 +89,19 @@ pub fn check(vk: &VerifyingKey, request: &ProofRequest) -> Result<EvmProof, Reje
     let inputs = zkbatch_solgen::evm::input_words(&public).into_iter().map(U256::from_be_bytes).collect();
     Ok(EvmProof { words, inputs })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_form_round_trips_and_refuses_bad_lengths() {
+        let p = EvmProof { words: std::array::from_fn(|i| U256::from(i + 1)), inputs: vec![U256::from(7), U256::MAX] };
+        let bytes = p.to_bytes();
+        assert_eq!(bytes.len(), 32 * 10);
+        assert_eq!(EvmProof::from_bytes(&bytes), Some(p.clone()));
+        assert_eq!(p.key(), keccak256(&bytes));
+        assert_eq!(EvmProof::from_bytes(&bytes[..255]), None);
+        assert_eq!(EvmProof::from_bytes(&bytes[..224]), None);
+    }
+}
