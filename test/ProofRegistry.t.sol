@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Check} from "./utils/Check.sol";
+import {ProofRegistry} from "../contracts/ProofRegistry.sol";
+import {Groth16VerifierN2} from "./fixtures/Groth16VerifierN2.sol";
+import {Groth16BatchVerifierN2} from "./fixtures/Groth16BatchVerifierN2.sol";
+import {FixtureN2} from "./fixtures/FixtureN2.sol";
+import {BatchFixtureN2} from "./fixtures/BatchFixtureN2.sol";
+
+struct RecordedLog {
+    bytes32[] topics;
+    bytes data;
+    address emitter;
+}
+
+/// forge's log-recording cheatcodes (test/utils/Check.sol declares the others we use).
+interface VmLogs {
+    function recordLogs() external;
+    function getRecordedLogs() external returns (RecordedLog[] memory);
+}
+
+VmLogs constant logs = VmLogs(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+/// The relayer's registry against the generated verifiers and real proofs (test/fixtures): one
+/// `ProofVerified` per proof, keyed as the relayer keys it (keccak256 of the 8 proof words and the
+/// inputs), and nothing at all unless every proof verified.
+contract ProofRegistryTest is Check {
+    bytes32 constant EVENT = keccak256("ProofVerified(bytes32,address)");
+    bytes4 constant PROOF_INVALID = bytes4(keccak256("ProofInvalid()"));
+    bytes4 constant BATCH_INVALID = bytes4(keccak256("BatchInvalid()"));
+    bytes4 constant EMPTY = bytes4(keccak256("EmptyBatch()"));
+    bytes4 constant MISMATCH = bytes4(keccak256("InputsLengthMismatch()"));
+    bytes4 constant NO_CODE = bytes4(keccak256("NoVerifierCode()"));
+
+    ProofRegistry registry;
+    address single;
+    address batch;
+
+    function setUp() public {
+        registry = new ProofRegistry();
+        single = address(new Groth16VerifierN2());
+        batch = address(new Groth16BatchVerifierN2());
+    }
+
+    function singles() internal pure returns (uint256[8][] memory p, uint256[] memory x) {
+        p = new uint256[8][](2);
+        p[0] = FixtureN2.proof0();
+        p[1] = FixtureN2.proof1();
+        x = new uint256[](4);
+        (x[0], x[1]) = (FixtureN2.inputs0()[0], FixtureN2.inputs0()[1]);
+        (x[2], x[3]) = (FixtureN2.inputs1()[0], FixtureN2.inputs1()[1]);
+    }
+
+    function batchOf(uint256 count) internal pure returns (uint256[8][] memory p, uint256[] memory x) {
+        uint256[8][] memory all = BatchFixtureN2.proofs();
+        uint256[2][] memory inputs = BatchFixtureN2.inputs();
+        p = new uint256[8][](count);
+        x = new uint256[](2 * count);
+        for (uint256 i; i < count; ++i) {
+            p[i] = all[i];
+            (x[2 * i], x[2 * i + 1]) = (inputs[i][0], inputs[i][1]);
+        }
+    }
+
+    function checkEvents(uint256[8][] memory p, uint256[] memory x, address verifier) internal {
+        RecordedLog[] memory got = logs.getRecordedLogs();
+        check(got.length == p.length, "one event per proof");
+        for (uint256 i; i < p.length; ++i) {
+            bytes32 key = keccak256(abi.encodePacked(p[i], x[2 * i], x[2 * i + 1]));
+            check(got[i].emitter == address(registry), "emitted by the registry");
+            check(got[i].topics.length == 3 && got[i].topics[0] == EVENT, "ProofVerified");
+            check(got[i].topics[1] == key, "the proof's key");
+            check(got[i].topics[2] == bytes32(uint256(uint160(verifier))), "the verifier that accepted it");
+        }
+    }
+
+    function testSubmitEachEmitsOneEventPerProof() public {
+        (uint256[8][] memory p, uint256[] memory x) = singles();
+        logs.recordLogs();
+        registry.submitEach(single, p, x);
+        checkEvents(p, x, single);
+    }
+
+    function testSubmitBatchEmitsOneEventPerProof() public {
+        (uint256[8][] memory p, uint256[] memory x) = batchOf(8);
+        logs.recordLogs();
+        registry.submitBatch(batch, p, x);
+        checkEvents(p, x, batch);
+    }
+
+    function testOneBadProofRevertsTheWholeCallWithTheVerifiersError() public {
+        (uint256[8][] memory p, uint256[] memory x) = singles();
+        x[3] = x[3] + 1;
+        (bool ok, bytes memory ret) = address(registry).call(abi.encodeCall(ProofRegistry.submitEach, (single, p, x)));
+        checkReverts(ok, ret, PROOF_INVALID, "submitEach with a bad second proof");
+        (p, x) = batchOf(4);
+        x[5] = x[5] + 1;
+        (ok, ret) = address(registry).call(abi.encodeCall(ProofRegistry.submitBatch, (batch, p, x)));
+        checkReverts(ok, ret, BATCH_INVALID, "submitBatch with a bad third proof");
+    }
+
+    function testMalformedBatchesAreRefused() public {
+        uint256[8][] memory none = new uint256[8][](0);
+        (bool ok, bytes memory ret) = address(registry).call(abi.encodeCall(ProofRegistry.submitEach, (single, none, new uint256[](0))));
+        checkReverts(ok, ret, EMPTY, "no proofs");
+        (uint256[8][] memory p,) = singles();
+        (ok, ret) = address(registry).call(abi.encodeCall(ProofRegistry.submitBatch, (batch, p, new uint256[](3))));
+        checkReverts(ok, ret, MISMATCH, "3 inputs for 2 proofs");
+        (uint256[8][] memory q, uint256[] memory x) = batchOf(2);
+        (ok, ret) = address(registry).call(abi.encodeCall(ProofRegistry.submitBatch, (address(0xdead), q, x)));
+        checkReverts(ok, ret, NO_CODE, "a batch verifier address without code");
+    }
+}
