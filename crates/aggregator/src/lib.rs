@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod calldata;
 pub mod rlc;
+pub mod recursive;
 pub mod transcript;
 
 pub use batch::{Batch, BatchError, BatchItem};

@@ -1,0 +1,90 @@
+//! From zkbatch's arkworks types to the halo2curves types halo2-ecc works with.
+//!
+//! Both libraries hold canonical integers for Fq and Fr, and Fq2 as c0 + c1·u, so the conversion
+//! goes through the integer (the swapped (c1, c0) order is the EVM precompiles' alone). Points
+//! are rebuilt with `from_xy`, which checks the curve equation, so an arkworks point built
+//! unchecked cannot reach the circuit off its curve.
+
+use ark_ec::AffineRepr;
+use ark_ff::PrimeField;
+use halo2_base::halo2_proofs::halo2curves::bn256::{Fq as HaloFq, Fq2 as HaloFq2, Fr as HaloFr, G1Affine, G2Affine};
+use halo2_base::halo2_proofs::halo2curves::CurveAffine;
+use halo2_base::utils::{biguint_to_fe, fe_to_biguint};
+use num_bigint::BigUint;
+use zkbatch_prover::{Fr, Proof, VerifyingKey};
+
+use super::AggregationError;
+
+/// A Groth16 verifying key in halo2curves types; `ic` is IC₀..IC_ℓ (arkworks' `gamma_abc_g1`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Vk {
+    pub alpha: G1Affine,
+    pub beta: G2Affine,
+    pub gamma: G2Affine,
+    pub delta: G2Affine,
+    pub ic: Vec<G1Affine>,
+}
+
+/// A Groth16 proof in halo2curves types.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct G16Proof {
+    pub a: G1Affine,
+    pub b: G2Affine,
+    pub c: G1Affine,
+}
+
+pub fn fr(x: &Fr) -> HaloFr {
+    let n: BigUint = x.into_bigint().into();
+    biguint_to_fe(&n)
+}
+
+pub fn fr_to_ark(x: &HaloFr) -> Fr {
+    Fr::from(fe_to_biguint(x))
+}
+
+fn fq(x: &ark_bn254::Fq) -> HaloFq {
+    let n: BigUint = x.into_bigint().into();
+    biguint_to_fe(&n)
+}
+
+fn fq2(x: &ark_bn254::Fq2) -> HaloFq2 {
+    HaloFq2 { c0: fq(&x.c0), c1: fq(&x.c1) }
+}
+
+pub fn g1(p: &ark_bn254::G1Affine, what: &str) -> Result<G1Affine, AggregationError> {
+    let (x, y) = p.xy().ok_or_else(|| AggregationError::Infinity { what: what.into() })?;
+    Option::from(G1Affine::from_xy(fq(&x), fq(&y))).ok_or_else(|| AggregationError::NotOnCurve { what: what.into() })
+}
+
+/// A G2 point, refused unless in the prime-order subgroup: the circuit checks only the curve
+/// equation (as Nebra's does), and halo2-ecc's Miller loop assumes order r.
+pub fn g2(p: &ark_bn254::G2Affine, what: &str) -> Result<G2Affine, AggregationError> {
+    let (x, y) = p.xy().ok_or_else(|| AggregationError::Infinity { what: what.into() })?;
+    let point = Option::from(G2Affine::from_xy(fq2(&x), fq2(&y)))
+        .ok_or_else(|| AggregationError::NotOnCurve { what: what.into() })?;
+    if !p.is_in_correct_subgroup_assuming_on_curve() {
+        return Err(AggregationError::NotInSubgroup { what: what.into() });
+    }
+    Ok(point)
+}
+
+pub fn vk(vk: &VerifyingKey) -> Result<Vk, AggregationError> {
+    if vk.gamma_abc_g1.len() < 2 {
+        return Err(AggregationError::NoPublicInputs);
+    }
+    Ok(Vk {
+        alpha: g1(&vk.alpha_g1, "vk.alpha")?,
+        beta: g2(&vk.beta_g2, "vk.beta")?,
+        gamma: g2(&vk.gamma_g2, "vk.gamma")?,
+        delta: g2(&vk.delta_g2, "vk.delta")?,
+        ic: vk.gamma_abc_g1.iter().enumerate().map(|(j, p)| g1(p, &format!("vk.IC[{j}]"))).collect::<Result<_, _>>()?,
+    })
+}
+
+pub fn proof(p: &Proof, slot: usize) -> Result<G16Proof, AggregationError> {
+    Ok(G16Proof {
+        a: g1(&p.a, &format!("proof {slot}: A"))?,
+        b: g2(&p.b, &format!("proof {slot}: B"))?,
+        c: g1(&p.c, &format!("proof {slot}: C"))?,
+    })
+}
