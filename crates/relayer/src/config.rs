@@ -42,7 +42,8 @@ pub struct Config {
     /// Address the HTTP API listens on.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
-    /// The SQLite database file, created on first start.
+    /// The SQLite database file, created on first start; or a `postgres://` URL, for several
+    /// relayer instances (each with its own key) sharing one queue.
     #[serde(default = "default_database")]
     pub database: PathBuf,
     /// JSON-RPC endpoint of the chain.
@@ -201,7 +202,10 @@ impl Config {
                 *p = dir.join(&*p);
             }
         };
-        fix(&mut self.database);
+        // A postgres:// URL is not a path.
+        if !crate::store::is_postgres(&self.database.to_string_lossy()) {
+            fix(&mut self.database);
+        }
         if let Some(k) = self.key_file.as_mut() {
             fix(k);
         }

@@ -1,5 +1,8 @@
 //! The durable queue: every accepted proof, every batch and every signed transaction, in one
-//! SQLite file (WAL, synchronous=FULL: a 202 means the proof survives a crash or power loss).
+//! SQLite file (WAL, synchronous=FULL: a 202 means the proof survives a crash or power loss), or in
+//! a PostgreSQL database shared by several relayer instances, each with its own signer key: an
+//! instance claims queued proofs with `FOR UPDATE SKIP LOCKED`, so no two instances ever put the
+//! same proof in a batch, and each reconciles only the batches its own key signed.
 //!
 //! A proof moves queued → batched (in a batch whose signed transaction is recorded, maybe not yet
 //! broadcast) → submitted (broadcast) → confirmed, or → failed. A batch's transaction is written
@@ -7,12 +10,11 @@
 //! became of it instead of building a second transaction for the same proofs.
 
 use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
 
 use alloy::primitives::B256;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::Row;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use sqlx::{Executor, Row};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -20,11 +22,13 @@ pub enum StoreError {
     Open { path: String, source: sqlx::Error },
     #[error("database: {0}")]
     Sql(#[from] sqlx::Error),
+    #[error("database {0:?}: not a file path nor a postgres:// URL")]
+    Url(String),
     #[error("database holds a malformed {what} (row {row}); was it written by another program?")]
     Corrupt { what: &'static str, row: i64 },
 }
 
-const SCHEMA: &str = r#"
+const SQLITE_SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS proofs (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     proof_key   BLOB NOT NULL UNIQUE,
@@ -33,6 +37,7 @@ CREATE TABLE IF NOT EXISTS proofs (
     status      TEXT NOT NULL,
     batch_id    INTEGER,
     reverts     INTEGER NOT NULL DEFAULT 0,
+    claimed_by  TEXT,
     error       TEXT,
     received_ms INTEGER NOT NULL,
     final_ms    INTEGER
@@ -43,6 +48,7 @@ CREATE TABLE IF NOT EXISTS batches (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     circuit     TEXT NOT NULL,
     mode        TEXT NOT NULL,
+    signer      TEXT NOT NULL,
     nonce       INTEGER NOT NULL,
     size        INTEGER NOT NULL,
     status      TEXT NOT NULL,
@@ -60,7 +66,53 @@ CREATE TABLE IF NOT EXISTS txs (
     max_fee     TEXT NOT NULL,
     priority_fee TEXT NOT NULL,
     broadcast   INTEGER NOT NULL DEFAULT 0,
+    attempt     INTEGER NOT NULL,
     created_ms  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS txs_batch ON txs(batch_id);
+"#;
+
+/// The same tables for PostgreSQL.
+const POSTGRES_SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS proofs (
+    id          BIGSERIAL PRIMARY KEY,
+    proof_key   BYTEA NOT NULL UNIQUE,
+    circuit     TEXT NOT NULL,
+    data        BYTEA NOT NULL,
+    status      TEXT NOT NULL,
+    batch_id    BIGINT,
+    reverts     BIGINT NOT NULL DEFAULT 0,
+    claimed_by  TEXT,
+    error       TEXT,
+    received_ms BIGINT NOT NULL,
+    final_ms    BIGINT
+);
+CREATE INDEX IF NOT EXISTS proofs_queue ON proofs(status, circuit, id);
+CREATE INDEX IF NOT EXISTS proofs_batch ON proofs(batch_id);
+CREATE TABLE IF NOT EXISTS batches (
+    id          BIGSERIAL PRIMARY KEY,
+    circuit     TEXT NOT NULL,
+    mode        TEXT NOT NULL,
+    signer      TEXT NOT NULL,
+    nonce       BIGINT NOT NULL,
+    size        BIGINT NOT NULL,
+    status      TEXT NOT NULL,
+    tx_hash     BYTEA,
+    block       BIGINT,
+    gas_used    BIGINT,
+    created_ms  BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batches_status ON batches(status);
+CREATE TABLE IF NOT EXISTS txs (
+    hash        BYTEA PRIMARY KEY,
+    batch_id    BIGINT NOT NULL,
+    nonce       BIGINT NOT NULL,
+    raw         BYTEA NOT NULL,
+    max_fee     TEXT NOT NULL,
+    priority_fee TEXT NOT NULL,
+    broadcast   BIGINT NOT NULL DEFAULT 0,
+    attempt     BIGINT NOT NULL,
+    created_ms  BIGINT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS txs_batch ON txs(batch_id);
 "#;
@@ -87,7 +139,8 @@ impl Status {
     }
     fn parse(s: &str) -> Option<Status> {
         Some(match s {
-            "queued" => Status::Queued,
+            // Claimed: taken by an instance that is forming a batch with it; still waiting.
+            "queued" | "claimed" => Status::Queued,
             "batched" => Status::Batched,
             "submitted" => Status::Submitted,
             "confirmed" => Status::Confirmed,
@@ -163,9 +216,16 @@ pub enum Inserted {
     Existing { circuit: String },
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 pub fn now_ms() -> i64 {
@@ -176,39 +236,67 @@ fn b256(bytes: &[u8], what: &'static str, row: i64) -> Result<B256, StoreError> 
     B256::try_from(bytes).map_err(|_| StoreError::Corrupt { what, row })
 }
 
+/// True for a `postgres://` or `postgresql://` URL (anything else is a SQLite file path).
+pub fn is_postgres(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
 impl Store {
-    /// Opens (creating on first start) the database file and its tables.
-    pub async fn open(path: &Path) -> Result<Store, StoreError> {
-        let open_err = |source| StoreError::Open { path: path.display().to_string(), source };
-        let options = SqliteConnectOptions::from_str("sqlite://")
-            .map_err(open_err)?
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a committed 202 survives power loss, not only a process crash.
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.map_err(open_err)?;
-        sqlx::raw_sql(SCHEMA).execute(&pool).await.map_err(open_err)?;
-        Ok(Store { pool })
+    /// Opens (creating on first start) the database and its tables: a SQLite file path, or a
+    /// `postgres://` URL.
+    pub async fn open(database: &Path) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let name = database.to_str().ok_or_else(|| StoreError::Url(database.display().to_string()))?;
+        let open_err = |source| StoreError::Open { path: name.to_string(), source };
+        let (pool, backend) = if is_postgres(name) {
+            let pool = AnyPoolOptions::new().max_connections(8).connect(name).await.map_err(open_err)?;
+            // Two instances starting at once must not race on CREATE TABLE IF NOT EXISTS.
+            let mut tx = pool.begin().await.map_err(open_err)?;
+            (&mut *tx).execute(sqlx::raw_sql("SELECT pg_advisory_xact_lock(7297305)")).await.map_err(open_err)?;
+            (&mut *tx).execute(sqlx::raw_sql(POSTGRES_SCHEMA)).await.map_err(open_err)?;
+            tx.commit().await.map_err(open_err)?;
+            (pool, Backend::Postgres)
+        } else {
+            let pool = AnyPoolOptions::new()
+                .max_connections(4)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        // WAL: readers never block the writer. FULL: a committed 202 survives power
+                        // loss, not only a process crash. busy_timeout: writers queue, not fail.
+                        conn.execute(sqlx::raw_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000;"))
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .connect(&format!("sqlite://{name}?mode=rwc"))
+                .await
+                .map_err(open_err)?;
+            pool.execute(sqlx::raw_sql(SQLITE_SCHEMA)).await.map_err(open_err)?;
+            (pool, Backend::Sqlite)
+        };
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Stores an accepted proof as queued; a proof already stored is left as it is.
     pub async fn insert_proof(&self, key: B256, circuit: &str, data: &[u8]) -> Result<Inserted, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO proofs (proof_key, circuit, data, status, received_ms) VALUES (?, ?, ?, 'queued', ?) \
-             ON CONFLICT(proof_key) DO NOTHING",
+            "INSERT INTO proofs (proof_key, circuit, data, status, received_ms) VALUES ($1, $2, $3, 'queued', $4) \
+             ON CONFLICT (proof_key) DO NOTHING",
         )
-        .bind(key.as_slice())
+        .bind(key.to_vec())
         .bind(circuit)
-        .bind(data)
+        .bind(data.to_vec())
         .bind(now_ms())
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 1 {
             return Ok(Inserted::New);
         }
-        let row = sqlx::query("SELECT circuit FROM proofs WHERE proof_key = ?").bind(key.as_slice()).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT circuit FROM proofs WHERE proof_key = $1").bind(key.to_vec()).fetch_one(&self.pool).await?;
         Ok(Inserted::Existing { circuit: row.try_get("circuit")? })
     }
 
@@ -216,10 +304,10 @@ impl Store {
         let row = sqlx::query(
             "SELECT p.id, p.circuit, p.status, p.error, p.received_ms, p.final_ms, p.batch_id, \
                     b.mode, b.size, b.nonce, b.tx_hash, b.block, b.gas_used, \
-                    (SELECT hash FROM txs t WHERE t.batch_id = b.id ORDER BY t.created_ms DESC, t.rowid DESC LIMIT 1) AS last_tx \
-             FROM proofs p LEFT JOIN batches b ON b.id = p.batch_id WHERE p.proof_key = ?",
+                    (SELECT hash FROM txs t WHERE t.batch_id = b.id ORDER BY t.attempt DESC LIMIT 1) AS last_tx \
+             FROM proofs p LEFT JOIN batches b ON b.id = p.batch_id WHERE p.proof_key = $1",
         )
-        .bind(key.as_slice())
+        .bind(key.to_vec())
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -275,42 +363,69 @@ impl Store {
             .collect()
     }
 
-    /// The oldest queued proofs of a circuit, at most `limit`.
-    pub async fn queued(&self, circuit: &str, limit: usize) -> Result<Vec<Queued>, StoreError> {
-        let rows = sqlx::query("SELECT id, proof_key, data, received_ms FROM proofs WHERE status = 'queued' AND circuit = ? ORDER BY id LIMIT ?")
-            .bind(circuit)
-            .bind(limit as i64)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
+    /// Claims the oldest queued proofs of a circuit, at most `limit`, for `signer`: they leave the
+    /// queue (status `claimed`) until [`Store::record_batch`] puts them in a batch or
+    /// [`Store::release_claims`] gives them back. On PostgreSQL the rows are locked with
+    /// `FOR UPDATE SKIP LOCKED`: two instances claiming at once get disjoint proofs, and neither
+    /// waits for the other.
+    pub async fn claim(&self, circuit: &str, limit: usize, signer: &str) -> Result<Vec<Queued>, StoreError> {
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let rows = sqlx::query(&format!(
+            "UPDATE proofs SET status = 'claimed', claimed_by = $1 WHERE id IN \
+             (SELECT id FROM proofs WHERE status = 'queued' AND circuit = $2 ORDER BY id LIMIT $3{lock}) \
+             RETURNING id, proof_key, data, received_ms"
+        ))
+        .bind(signer)
+        .bind(circuit)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = rows
+            .iter()
             .map(|r| {
                 let id: i64 = r.try_get("id")?;
                 let key: Vec<u8> = r.try_get("proof_key")?;
                 Ok(Queued { id, key: b256(&key, "proof key", id)?, data: r.try_get("data")?, received_ms: r.try_get("received_ms")? })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by_key(|q| q.id);
+        Ok(out)
     }
 
-    /// Records a batch and its signed (not yet broadcast) transaction and moves its proofs from
-    /// queued to batched, in one database transaction: after this returns, a crash cannot lose
+    /// Gives `signer`'s claimed proofs back to the queue (a batch that could not be sent now, or
+    /// claims left by a crash of this instance).
+    pub async fn release_claims(&self, signer: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE proofs SET status = 'queued', claimed_by = NULL WHERE status = 'claimed' AND claimed_by = $1")
+            .bind(signer)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Records a batch and its signed (not yet broadcast) transaction and moves its claimed
+    /// proofs to batched, in one database transaction: after this returns, a crash cannot lose
     /// the knowledge that this nonce carries these proofs.
-    pub async fn record_batch(&self, circuit: &str, mode: &str, proof_ids: &[i64], tx: &TxRecord) -> Result<i64, StoreError> {
+    pub async fn record_batch(&self, circuit: &str, mode: &str, signer: &str, proof_ids: &[i64], tx: &TxRecord) -> Result<i64, StoreError> {
         let mut db = self.pool.begin().await?;
         let batch_id: i64 = sqlx::query_scalar(
-            "INSERT INTO batches (circuit, mode, nonce, size, status, created_ms) VALUES (?, ?, ?, ?, 'pending', ?) RETURNING id",
+            "INSERT INTO batches (circuit, mode, signer, nonce, size, status, created_ms) VALUES ($1, $2, $3, $4, $5, 'pending', $6) RETURNING id",
         )
         .bind(circuit)
         .bind(mode)
+        .bind(signer)
         .bind(tx.nonce as i64)
         .bind(proof_ids.len() as i64)
         .bind(tx.created_ms)
         .fetch_one(&mut *db)
         .await?;
-        insert_tx(&mut db, batch_id, tx).await?;
+        insert_tx(&mut db, batch_id, tx, 0).await?;
         for id in proof_ids {
-            sqlx::query("UPDATE proofs SET status = 'batched', batch_id = ? WHERE id = ? AND status = 'queued'")
+            sqlx::query("UPDATE proofs SET status = 'batched', batch_id = $1, claimed_by = NULL WHERE id = $2 AND status = 'claimed'")
                 .bind(batch_id)
-                .bind(id)
+                .bind(*id)
                 .execute(&mut *db)
                 .await?;
         }
@@ -321,7 +436,8 @@ impl Store {
     /// Records a replacement (same nonce, higher fees) before it is broadcast.
     pub async fn record_replacement(&self, batch_id: i64, tx: &TxRecord) -> Result<(), StoreError> {
         let mut db = self.pool.begin().await?;
-        insert_tx(&mut db, batch_id, tx).await?;
+        let attempts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM txs WHERE batch_id = $1").bind(batch_id).fetch_one(&mut *db).await?;
+        insert_tx(&mut db, batch_id, tx, attempts).await?;
         db.commit().await?;
         Ok(())
     }
@@ -329,8 +445,8 @@ impl Store {
     /// The node accepted the transaction (or already had it).
     pub async fn mark_broadcast(&self, batch_id: i64, hash: B256) -> Result<(), StoreError> {
         let mut db = self.pool.begin().await?;
-        sqlx::query("UPDATE txs SET broadcast = 1 WHERE hash = ?").bind(hash.as_slice()).execute(&mut *db).await?;
-        sqlx::query("UPDATE proofs SET status = 'submitted' WHERE batch_id = ? AND status = 'batched'")
+        sqlx::query("UPDATE txs SET broadcast = 1 WHERE hash = $1").bind(hash.to_vec()).execute(&mut *db).await?;
+        sqlx::query("UPDATE proofs SET status = 'submitted' WHERE batch_id = $1 AND status = 'batched'")
             .bind(batch_id)
             .execute(&mut *db)
             .await?;
@@ -338,15 +454,16 @@ impl Store {
         Ok(())
     }
 
-    /// Batches whose transaction has not been seen mined, oldest nonce first.
-    pub async fn pending_batches(&self) -> Result<Vec<PendingBatch>, StoreError> {
-        let rows = sqlx::query("SELECT id, circuit, mode, nonce, size, created_ms FROM batches WHERE status = 'pending' ORDER BY nonce")
+    /// `signer`'s batches whose transaction has not been seen mined, oldest nonce first.
+    pub async fn pending_batches(&self, signer: &str) -> Result<Vec<PendingBatch>, StoreError> {
+        let rows = sqlx::query("SELECT id, circuit, mode, nonce, size, created_ms FROM batches WHERE status = 'pending' AND signer = $1 ORDER BY nonce")
+            .bind(signer)
             .fetch_all(&self.pool)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let id: i64 = r.try_get("id")?;
-            let txs = sqlx::query("SELECT hash, nonce, raw, max_fee, priority_fee, broadcast, created_ms FROM txs WHERE batch_id = ? ORDER BY created_ms, rowid")
+            let txs = sqlx::query("SELECT hash, nonce, raw, max_fee, priority_fee, broadcast, created_ms FROM txs WHERE batch_id = $1 ORDER BY attempt")
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await?
@@ -381,29 +498,29 @@ impl Store {
         Ok(out)
     }
 
-    /// The highest nonce any recorded transaction uses.
-    pub async fn max_nonce(&self) -> Result<Option<u64>, StoreError> {
-        let n: Option<i64> = sqlx::query_scalar("SELECT MAX(nonce) FROM txs").fetch_one(&self.pool).await?;
+    /// The highest nonce any transaction `signer` signed uses.
+    pub async fn max_nonce(&self, signer: &str) -> Result<Option<u64>, StoreError> {
+        let n: Option<i64> = sqlx::query_scalar("SELECT MAX(nonce) FROM batches WHERE signer = $1").bind(signer).fetch_one(&self.pool).await?;
         Ok(n.map(|n| n as u64))
     }
 
     /// The batch's transaction is mined, successful and confirmed: its proofs are confirmed.
-    /// Returns each proof's wait from receipt to confirmation (ms), for the latency metric.
+    /// Returns each proof's wait from acceptance to confirmation (ms), for the latency metric.
     pub async fn confirm_batch(&self, batch_id: i64, tx_hash: B256, block: u64, gas_used: u64) -> Result<Vec<i64>, StoreError> {
         let now = now_ms();
         let mut db = self.pool.begin().await?;
-        sqlx::query("UPDATE batches SET status = 'confirmed', tx_hash = ?, block = ?, gas_used = ? WHERE id = ?")
-            .bind(tx_hash.as_slice())
+        sqlx::query("UPDATE batches SET status = 'confirmed', tx_hash = $1, block = $2, gas_used = $3 WHERE id = $4")
+            .bind(tx_hash.to_vec())
             .bind(block as i64)
             .bind(gas_used as i64)
             .bind(batch_id)
             .execute(&mut *db)
             .await?;
-        let received: Vec<i64> = sqlx::query_scalar("SELECT received_ms FROM proofs WHERE batch_id = ? AND status IN ('batched', 'submitted')")
+        let received: Vec<i64> = sqlx::query_scalar("SELECT received_ms FROM proofs WHERE batch_id = $1 AND status IN ('batched', 'submitted')")
             .bind(batch_id)
             .fetch_all(&mut *db)
             .await?;
-        sqlx::query("UPDATE proofs SET status = 'confirmed', final_ms = ? WHERE batch_id = ? AND status IN ('batched', 'submitted')")
+        sqlx::query("UPDATE proofs SET status = 'confirmed', final_ms = $1 WHERE batch_id = $2 AND status IN ('batched', 'submitted')")
             .bind(now)
             .bind(batch_id)
             .execute(&mut *db)
@@ -413,32 +530,39 @@ impl Store {
     }
 
     /// The batch's transaction was mined and reverted: its proofs go back to the queue (the
-    /// batcher's pre-flight estimation then isolates the cause), or fail after `max_reverts`.
+    /// batcher's pre-flight check then isolates the cause), or fail after `max_reverts`.
     pub async fn revert_batch(&self, batch_id: i64, tx_hash: B256, block: u64, gas_used: u64, max_reverts: u32) -> Result<(), StoreError> {
         let mut db = self.pool.begin().await?;
-        sqlx::query("UPDATE batches SET status = 'reverted', tx_hash = ?, block = ?, gas_used = ? WHERE id = ?")
-            .bind(tx_hash.as_slice())
+        sqlx::query("UPDATE batches SET status = 'reverted', tx_hash = $1, block = $2, gas_used = $3 WHERE id = $4")
+            .bind(tx_hash.to_vec())
             .bind(block as i64)
             .bind(gas_used as i64)
             .bind(batch_id)
             .execute(&mut *db)
             .await?;
-        sqlx::query(
-            "UPDATE proofs SET reverts = reverts + 1, \
-                status = CASE WHEN reverts + 1 >= ? THEN 'failed' ELSE 'queued' END, \
-                error = CASE WHEN reverts + 1 >= ? THEN 'its transactions reverted on-chain ' || (reverts + 1) || ' times' ELSE error END, \
-                final_ms = CASE WHEN reverts + 1 >= ? THEN ? ELSE NULL END, \
-                batch_id = CASE WHEN reverts + 1 >= ? THEN batch_id ELSE NULL END \
-             WHERE batch_id = ? AND status IN ('batched', 'submitted')",
-        )
-        .bind(max_reverts as i64)
-        .bind(max_reverts as i64)
-        .bind(max_reverts as i64)
-        .bind(now_ms())
-        .bind(max_reverts as i64)
-        .bind(batch_id)
-        .execute(&mut *db)
-        .await?;
+        let rows = sqlx::query("SELECT id, reverts FROM proofs WHERE batch_id = $1 AND status IN ('batched', 'submitted')")
+            .bind(batch_id)
+            .fetch_all(&mut *db)
+            .await?;
+        for r in rows {
+            let id: i64 = r.try_get("id")?;
+            let reverts: i64 = r.try_get::<i64, _>("reverts")? + 1;
+            if reverts >= max_reverts as i64 {
+                sqlx::query("UPDATE proofs SET status = 'failed', reverts = $1, error = $2, final_ms = $3 WHERE id = $4")
+                    .bind(reverts)
+                    .bind(format!("its transactions reverted on-chain {reverts} times"))
+                    .bind(now_ms())
+                    .bind(id)
+                    .execute(&mut *db)
+                    .await?;
+            } else {
+                sqlx::query("UPDATE proofs SET status = 'queued', reverts = $1, batch_id = NULL WHERE id = $2")
+                    .bind(reverts)
+                    .bind(id)
+                    .execute(&mut *db)
+                    .await?;
+            }
+        }
         db.commit().await?;
         Ok(())
     }
@@ -447,8 +571,8 @@ impl Store {
     /// batch's transactions can be mined, so its proofs go back to the queue.
     pub async fn abandon_batch(&self, batch_id: i64) -> Result<(), StoreError> {
         let mut db = self.pool.begin().await?;
-        sqlx::query("UPDATE batches SET status = 'abandoned' WHERE id = ? AND status = 'pending'").bind(batch_id).execute(&mut *db).await?;
-        sqlx::query("UPDATE proofs SET status = 'queued', batch_id = NULL WHERE batch_id = ? AND status IN ('batched', 'submitted')")
+        sqlx::query("UPDATE batches SET status = 'abandoned' WHERE id = $1 AND status = 'pending'").bind(batch_id).execute(&mut *db).await?;
+        sqlx::query("UPDATE proofs SET status = 'queued', batch_id = NULL WHERE batch_id = $1 AND status IN ('batched', 'submitted')")
             .bind(batch_id)
             .execute(&mut *db)
             .await?;
@@ -456,9 +580,10 @@ impl Store {
         Ok(())
     }
 
-    /// Queued proofs the chain refuses on their own (found by splitting a reverting batch).
+    /// A queued or claimed proof the chain refuses on its own (found by splitting a reverting
+    /// batch), or one that cannot be submitted at all.
     pub async fn fail_queued(&self, id: i64, reason: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE proofs SET status = 'failed', error = ?, final_ms = ? WHERE id = ? AND status = 'queued'")
+        sqlx::query("UPDATE proofs SET status = 'failed', error = $1, final_ms = $2, claimed_by = NULL WHERE id = $3 AND status IN ('queued', 'claimed')")
             .bind(reason)
             .bind(now_ms())
             .bind(id)
@@ -474,23 +599,27 @@ impl Store {
     }
 
     /// Direct access for tests and tools (e.g. to count rows).
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 }
 
-async fn insert_tx(db: &mut sqlx::SqliteConnection, batch_id: i64, tx: &TxRecord) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO txs (hash, batch_id, nonce, raw, max_fee, priority_fee, broadcast, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(tx.hash.as_slice())
-        .bind(batch_id)
-        .bind(tx.nonce as i64)
-        .bind(&tx.raw)
-        .bind(tx.max_fee.to_string())
-        .bind(tx.priority_fee.to_string())
-        .bind(tx.broadcast as i64)
-        .bind(tx.created_ms)
-        .execute(&mut *db)
-        .await?;
+async fn insert_tx(db: &mut sqlx::AnyConnection, batch_id: i64, tx: &TxRecord, attempt: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO txs (hash, batch_id, nonce, raw, max_fee, priority_fee, broadcast, attempt, created_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(tx.hash.to_vec())
+    .bind(batch_id)
+    .bind(tx.nonce as i64)
+    .bind(tx.raw.clone())
+    .bind(tx.max_fee.to_string())
+    .bind(tx.priority_fee.to_string())
+    .bind(tx.broadcast as i64)
+    .bind(attempt)
+    .bind(tx.created_ms)
+    .execute(&mut *db)
+    .await?;
     Ok(())
 }
 

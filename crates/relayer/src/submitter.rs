@@ -57,6 +57,8 @@ pub struct Submitter {
     provider: DynProvider,
     wallet: EthereumWallet,
     from: Address,
+    /// `from` as stored in the database (lowercase hex): whose batches and claims are whose.
+    signer_id: String,
     chain_id: u64,
     next_nonce: u64,
     config: Arc<Config>,
@@ -97,6 +99,7 @@ impl Submitter {
             provider,
             wallet: EthereumWallet::from(signer),
             from,
+            signer_id: format!("{from:#x}"),
             chain_id: 0,
             next_nonce: 0,
             config,
@@ -158,9 +161,14 @@ impl Submitter {
     async fn start(&mut self) -> Result<(), SubmitError> {
         self.chain_id = self.rpc("eth_chainId", self.provider.get_chain_id()).await?;
         let on_chain = self.rpc("eth_getTransactionCount", self.provider.get_transaction_count(self.from).pending()).await?;
-        let recorded = self.store.max_nonce().await?.map(|n| n + 1).unwrap_or(0);
+        let recorded = self.store.max_nonce(&self.signer_id).await?.map(|n| n + 1).unwrap_or(0);
         self.next_nonce = on_chain.max(recorded);
-        let pending = self.store.pending_batches().await?.len();
+        // Proofs this instance had claimed when it stopped, in no recorded batch: back to the queue.
+        let released = self.store.release_claims(&self.signer_id).await?;
+        if released > 0 {
+            self.resync_queue().await?;
+        }
+        let pending = self.store.pending_batches(&self.signer_id).await?.len();
         tracing::info!(signer = %self.from, chain_id = self.chain_id, nonce = self.next_nonce, pending_batches = pending, "submitter started");
         Ok(())
     }
@@ -168,7 +176,7 @@ impl Submitter {
     /// One round; true if anything moved.
     async fn round(&mut self) -> Result<bool, SubmitError> {
         let mut progress = false;
-        let pending = self.store.pending_batches().await?;
+        let pending = self.store.pending_batches(&self.signer_id).await?;
         let mut in_flight = 0;
         for batch in &pending {
             if self.drive(batch).await? {
@@ -344,7 +352,23 @@ impl Submitter {
         let now = now_ms();
         let due = self.store.queued_circuits().await?.into_iter().find(|(_, n, oldest)| *n >= max_size || now - oldest >= max_wait);
         let Some((circuit_id, _, _)) = due else { return Ok(false) };
-        let rows = self.store.queued(&circuit_id, max_size).await?;
+        let rows = self.store.claim(&circuit_id, max_size, &self.signer_id).await?;
+        if rows.is_empty() {
+            // Another instance sharing the database took them.
+            return Ok(false);
+        }
+        match self.submit_claimed(circuit_id, rows).await {
+            Ok(progress) => Ok(progress),
+            Err(e) => {
+                // Nothing was recorded: the claimed proofs wait in the queue again.
+                self.store.release_claims(&self.signer_id).await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// Checks, signs, records and broadcasts a batch of claimed proofs.
+    async fn submit_claimed(&mut self, circuit_id: String, rows: Vec<Queued>) -> Result<bool, SubmitError> {
         let Some(circuit) = self.circuits.get(&circuit_id) else {
             // Proofs of a circuit no longer configured: fail them rather than spin on them.
             for row in &rows {
@@ -419,7 +443,7 @@ impl Submitter {
         let nonce = self.next_nonce;
         let tx = self.sign(request, nonce, max_fee, priority).await?;
         let ids: Vec<i64> = proofs.iter().map(|(row, _)| row.id).collect();
-        let batch_id = self.store.record_batch(&circuit_id, mode.as_str(), &ids, &tx).await?;
+        let batch_id = self.store.record_batch(&circuit_id, mode.as_str(), &self.signer_id, &ids, &tx).await?;
         self.next_nonce += 1;
         self.queued.fetch_sub(ids.len().min(self.queued.load(Ordering::Relaxed)), Ordering::Relaxed);
         tracing::info!(batch = batch_id, circuit = %circuit_id, proofs = ids.len(), mode = mode.as_str(), nonce, tx = %tx.hash, gas_limit, "batch recorded");
