@@ -57,3 +57,9 @@ bench-msm:
 # anvil + SQLite; proofs/s accepted and confirmed, gas per proof (figures in BENCHMARKS.md).
 bench-relayer: bootstrap
 	cargo test --locked -p zkbatch-relayer --test load -- --ignored --nocapture
+
+# Recursive aggregation: the full halo2 circuit (pairing check) under MockProver, N = 1 and 2 valid,
+# and the invalid cases; ignored by `make test` (minutes each on 2 cores). ZKBATCH_AGG_K picks 2^k rows.
+.PHONY: test-aggregation
+test-aggregation:
+	cargo test --locked -p zkbatch-aggregator --test recursive_mock -- --ignored --test-threads=1 --nocapture

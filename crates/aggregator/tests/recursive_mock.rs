@@ -1,0 +1,111 @@
+//! The full aggregation circuit (pairing check included) under halo2's MockProver: satisfied by
+//! valid batches, not satisfied by a bad proof, a swapped input or a proof of another statement.
+//!
+//! Ignored by default: each run builds millions of cells and takes minutes on the project's
+//! 2-core machine (figures in docs/recursive-aggregation.md, "Status"). `make test-aggregation`
+//! runs them one at a time. `ZKBATCH_AGG_K` overrides the number of rows (2^k; default 20).
+//!
+//! Every negative case keeps its points on their curves, so it fails at the circuit's last
+//! constraint (the pairing product equal to 1), not at a debug assertion in witness generation.
+
+use std::time::Instant;
+
+use halo2_base::halo2_proofs::dev::MockProver;
+use zkbatch_aggregator::recursive::circuit::{self, Stage};
+use zkbatch_aggregator::recursive::{check_native, AggregationInput};
+use zkbatch_prover::{Fr, Proof, VerifyingKey};
+use zkbatch_solgen::fixtures::key_fixture;
+
+fn k() -> usize {
+    std::env::var("ZKBATCH_AGG_K").ok().and_then(|k| k.parse().ok()).unwrap_or(20)
+}
+
+fn batch(count: usize) -> (VerifyingKey, Vec<(Proof, Vec<Fr>)>) {
+    let f = key_fixture(2);
+    (f.prover.key().verifying_key().clone(), f.batch[..count].to_vec())
+}
+
+/// Builds the full circuit for `batch`, runs MockProver, reports the shape and times on stderr,
+/// and returns whether it was satisfied.
+fn satisfied(label: &str, vk: &VerifyingKey, batch: &[(Proof, Vec<Fr>)]) -> bool {
+    let input = AggregationInput::new(vk, batch).expect("loadable batch");
+    let k = k();
+    let start = Instant::now();
+    let (builder, params, _) = circuit::mock(&input, k, Stage::Full);
+    let witness = start.elapsed();
+    let stats = builder.statistics();
+    let instances = circuit::instance_values(&builder);
+    let start = Instant::now();
+    let prover = MockProver::run(k as u32, &builder, instances).expect("MockProver runs");
+    let run = start.elapsed();
+    let start = Instant::now();
+    let result = prover.verify_par();
+    let verify = start.elapsed();
+    eprintln!(
+        "{label}: N = {}, k = {k}, advice cells {:?}, lookup cells {:?}, fixed {}, columns: advice {:?} lookup {:?} fixed {}; \
+         witness {witness:.1?}, MockProver::run {run:.1?}, verify_par {verify:.1?}; satisfied: {}",
+        batch.len(),
+        stats.gate.total_advice_per_phase,
+        stats.total_lookup_advice_per_phase,
+        stats.gate.total_fixed,
+        params.num_advice_per_phase,
+        params.num_lookup_advice_per_phase,
+        params.num_fixed,
+        match &result {
+            Ok(()) => "yes".to_string(),
+            Err(failures) => format!("no ({} failures, first: {:?})", failures.len(), failures.first()),
+        }
+    );
+    result.is_ok()
+}
+
+#[test]
+#[ignore = "minutes: make test-aggregation"]
+fn one_valid_proof_satisfies() {
+    let (vk, batch) = batch(1);
+    assert!(satisfied("valid", &vk, &batch));
+}
+
+#[test]
+#[ignore = "minutes: make test-aggregation"]
+fn two_valid_proofs_satisfy() {
+    let (vk, batch) = batch(2);
+    assert!(satisfied("valid", &vk, &batch));
+}
+
+#[test]
+#[ignore = "minutes: make test-aggregation"]
+fn a_negated_a_does_not_satisfy() {
+    let (vk, mut batch) = batch(1);
+    batch[0].0.a = -batch[0].0.a;
+    assert_eq!(check_native(&vk, &batch), Ok(false));
+    assert!(!satisfied("A negated", &vk, &batch));
+}
+
+#[test]
+#[ignore = "minutes: make test-aggregation"]
+fn a_swapped_input_does_not_satisfy() {
+    let (vk, mut batch) = batch(1);
+    batch[0].1.swap(0, 1);
+    assert_ne!(batch[0].1[0], batch[0].1[1]);
+    assert!(!satisfied("inputs swapped", &vk, &batch));
+}
+
+#[test]
+#[ignore = "minutes: make test-aggregation"]
+fn a_proof_of_another_statement_does_not_satisfy() {
+    let (vk, mut batch) = batch(2);
+    // Proof 0 with proof 1's inputs: a valid proof, of another statement.
+    batch[0].1 = batch[1].1.clone();
+    batch.truncate(1);
+    assert!(!satisfied("another statement", &vk, &batch));
+}
+
+#[test]
+#[ignore = "minutes: make test-aggregation"]
+fn a_bad_second_proof_does_not_satisfy() {
+    // The bad proof in a slot with a challenge rᵢ ≠ 1: the scaled path of the circuit.
+    let (vk, mut batch) = batch(2);
+    batch[1].0.a = -batch[1].0.a;
+    assert!(!satisfied("A negated in slot 2", &vk, &batch));
+}
