@@ -4,7 +4,7 @@
 //! circuit with its pairing check is in `recursive_mock.rs` (ignored: minutes per run).
 
 use halo2_base::halo2_proofs::dev::MockProver;
-use halo2_base::halo2_proofs::halo2curves::bn256::Fr as HaloFr;
+use halo2_base::halo2_proofs::halo2curves::bn256::{Fq, Fr as HaloFr};
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
 use halo2_base::utils::fe_to_biguint;
 use zkbatch_aggregator::recursive::circuit::{self, Stage};
@@ -127,3 +127,20 @@ fn twist_point_outside_g2() -> ark_bn254::G2Affine {
 }
 
 use ark_ec::short_weierstrass::SWCurveConfig as _;
+
+/// A point off its curve that got past the native conversion (built here by hand) is refused by
+/// the circuit's own on-curve check: halo2-ecc's witness generation stops on a debug assertion
+/// in debug builds, and in release the constraint is unsatisfied. Either is a refusal.
+#[test]
+fn the_circuit_refuses_a_point_off_the_curve() {
+    let (vk, batch) = batch(2);
+    let mut input = AggregationInput::new(&vk, &batch).unwrap();
+    let a = input.proofs[1].a;
+    input.proofs[1].a = halo2_base::halo2_proofs::halo2curves::bn256::G1Affine { x: a.x, y: a.y + Fq::ONE };
+    let k = 14;
+    let outcome = std::panic::catch_unwind(|| {
+        let (builder, _, _) = circuit::mock(&input, k, Stage::Transcript);
+        MockProver::run(k as u32, &builder, circuit::instance_values(&builder)).unwrap().verify().is_ok()
+    });
+    assert!(!matches!(outcome, Ok(true)), "an off-curve A satisfied the circuit");
+}
