@@ -88,7 +88,7 @@ if [[ "${RELAY:-1}" != 0 ]]; then
     for (const [mode, m] of Object.entries(byMode))
       console.log(`${mode.padEnd(7)} | ${String(m.txs).padStart(12)} | ${String(m.proofs).padStart(6)} | ${Math.round(m.gas / m.proofs)}`);
     if (!byMode.batch) console.log("batch   | not yet: the batch verifier (issue 5) is not deployed by this build");
-    console.log("aggregate | not yet (the aggregator has not landed)");
+    console.log("aggregate | not yet: recursive aggregation has no on-chain verifier to submit to yet");
     console.log();
     for (const r of rows) console.log(`${r.id.slice(0, 18)}…  ${r.status}  block ${r.block}  tx ${r.tx_hash}`);
   '
