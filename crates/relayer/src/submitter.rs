@@ -74,10 +74,13 @@ pub struct Submitter {
     orphaned: HashMap<i64, Instant>,
     /// Estimated gas per (verifier, proofs, inputs per proof); see [`Submitter::estimate`].
     gas_cache: std::sync::Mutex<HashMap<(Address, usize, usize), u64>>,
+    last_resync: Instant,
 }
 
 /// How often an unmined transaction is sent again (harmless: the node answers "already known").
 const REBROADCAST: Duration = Duration::from_secs(3);
+/// How often the in-memory queue depth is re-read from the database.
+const QUEUE_RESYNC: Duration = Duration::from_millis(500);
 /// The round's pause when there was nothing to do (new proofs wake it at once).
 const IDLE: Duration = Duration::from_millis(50);
 
@@ -111,6 +114,7 @@ impl Submitter {
             last_sent: HashMap::new(),
             orphaned: HashMap::new(),
             gas_cache: std::sync::Mutex::new(HashMap::new()),
+            last_resync: Instant::now(),
         }
     }
 
@@ -175,6 +179,12 @@ impl Submitter {
 
     /// One round; true if anything moved.
     async fn round(&mut self) -> Result<bool, SubmitError> {
+        // The 429 threshold counts queued proofs in memory; re-read it from the database now and
+        // then, since other instances sharing a PostgreSQL queue take proofs this one accepted.
+        if self.last_resync.elapsed() >= QUEUE_RESYNC {
+            self.resync_queue().await?;
+            self.last_resync = Instant::now();
+        }
         let mut progress = false;
         let pending = self.store.pending_batches(&self.signer_id).await?;
         let mut in_flight = 0;
