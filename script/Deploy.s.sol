@@ -6,6 +6,7 @@ import {PoseidonT3} from "../contracts/PoseidonT3.sol";
 import {PoseidonT4} from "../contracts/PoseidonT4.sol";
 import {PoseidonT5} from "../contracts/PoseidonT5.sol";
 import {PoseidonT6} from "../contracts/PoseidonT6.sol";
+import {ProofRegistry} from "../contracts/ProofRegistry.sol";
 
 /// forge's cheatcodes this script uses (no forge-std: its npm package is incomplete).
 interface Vm {
@@ -20,12 +21,14 @@ interface Vm {
     function createDir(string calldata path, bool recursive) external;
 }
 
-/// Deploys the Poseidon contracts and the Groth16 verifiers to any RPC, and records the addresses.
+/// Deploys the Poseidon contracts, the relayer's ProofRegistry and the Groth16 verifiers (single
+/// and batch) to any RPC, and records the addresses.
 ///
 ///   forge script script/Deploy.s.sol --rpc-url $RPC --broadcast --private-key $KEY
 ///
 /// ZKBATCH_VERIFIERS: comma-separated forge artifact names of verifiers to deploy, e.g.
-///   "Verifier.sol:Groth16Verifier" (generate them with `zkbatch solgen --vk … --out contracts/Verifier.sol`).
+///   "Verifier.sol:Groth16Verifier,BatchVerifier.sol:Groth16BatchVerifier" (generate them with
+///   `zkbatch solgen --vk … --out contracts/Verifier.sol` and `… --batch --out contracts/BatchVerifier.sol`).
 /// ZKBATCH_DEPLOYMENTS: where to write the JSON record (default deployments/<chain id>.json; the
 ///   deployments/ folder is created if missing, and foundry.toml lets the script write only there).
 contract Deploy {
@@ -43,7 +46,8 @@ contract Deploy {
             "\",\n  \"PoseidonT3\": \"", vm.toString(address(new PoseidonT3())),
             "\",\n  \"PoseidonT4\": \"", vm.toString(address(new PoseidonT4())),
             "\",\n  \"PoseidonT5\": \"", vm.toString(address(new PoseidonT5())),
-            "\",\n  \"PoseidonT6\": \"", vm.toString(address(new PoseidonT6())), "\""
+            "\",\n  \"PoseidonT6\": \"", vm.toString(address(new PoseidonT6())),
+            "\",\n  \"ProofRegistry\": \"", vm.toString(address(new ProofRegistry())), "\""
         );
         json = string.concat(json, ",\n  \"verifiers\": {");
         if (bytes(verifiers).length != 0) {

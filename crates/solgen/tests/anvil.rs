@@ -51,7 +51,7 @@ async fn deploy_script_poseidon_and_gas_estimation_on_anvil() {
     let out = Command::new("bash")
         .current_dir(&root)
         .env("ZKBATCH_DEPLOYMENTS", &record)
-        .env("ZKBATCH_VERIFIERS", "Groth16VerifierN4.sol:Groth16VerifierN4")
+        .env("ZKBATCH_VERIFIERS", "Groth16VerifierN4.sol:Groth16VerifierN4,Groth16BatchVerifierN4.sol:Groth16BatchVerifierN4")
         .args([
             "-c",
             &format!(
@@ -72,6 +72,10 @@ async fn deploy_script_poseidon_and_gas_estimation_on_anvil() {
     }
     let verifier_at: Address = deployed["verifiers"]["Groth16VerifierN4.sol:Groth16VerifierN4"].as_str().unwrap().parse().unwrap();
     assert!(!provider.get_code_at(verifier_at).await.unwrap().is_empty());
+    let batch_at: Address =
+        deployed["verifiers"]["Groth16BatchVerifierN4.sol:Groth16BatchVerifierN4"].as_str().unwrap().parse().unwrap();
+    assert!(!provider.get_code_at(batch_at).await.unwrap().is_empty());
+    assert!(!provider.get_code_at(at("ProofRegistry")).await.unwrap().is_empty(), "ProofRegistry has no code");
 
     // The deployed Poseidon contracts hash as the Rust Poseidon does, on random inputs.
     let mut rng = StdRng::seed_from_u64(77);
