@@ -144,3 +144,21 @@ fn the_circuit_refuses_a_point_off_the_curve() {
     });
     assert!(!matches!(outcome, Ok(true)), "an off-curve A satisfied the circuit");
 }
+
+#[test]
+fn padding_repeats_the_last_proof_and_a_padded_batch_checks() {
+    use zkbatch_aggregator::recursive::padding::pad;
+    let (vk, batch) = batch(3);
+    let padded = pad(&batch[..2], 4).unwrap();
+    assert_eq!(padded.len(), 4);
+    assert_eq!(&padded[..2], &batch[..2]);
+    assert!(padded[2..].iter().all(|item| *item == batch[1]));
+    assert_eq!(check_native(&vk, &padded), Ok(true));
+    // A false proof in a padded slot is a false proof in the batch.
+    let mut abused = padded.clone();
+    abused[3].0.c = -abused[3].0.c;
+    assert_eq!(check_native(&vk, &abused), Ok(false));
+    assert_eq!(pad(&batch, 2).unwrap_err(), AggregationError::TooMany { got: 3, slots: 2 });
+    assert_eq!(pad(&[], 2).unwrap_err(), AggregationError::Empty);
+    assert_eq!(pad(&batch, 3).unwrap(), batch);
+}

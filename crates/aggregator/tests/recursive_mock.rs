@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use halo2_base::halo2_proofs::dev::MockProver;
 use zkbatch_aggregator::recursive::circuit::{self, Stage};
+use zkbatch_aggregator::recursive::padding::pad;
 use zkbatch_aggregator::recursive::{check_native, AggregationInput};
 use zkbatch_prover::{Fr, Proof, VerifyingKey};
 use zkbatch_solgen::fixtures::key_fixture;
@@ -106,9 +107,12 @@ fn a_proof_of_another_statement_does_not_satisfy() {
 }
 
 #[test]
-fn a_bad_second_proof_does_not_satisfy() {
-    // The bad proof in a slot with a challenge rᵢ ≠ 1: the scaled path of the circuit.
-    let (vk, mut batch) = batch(2);
-    batch[1].0.a = -batch[1].0.a;
-    assert!(!satisfied("A negated in slot 2", &vk, &batch));
+fn an_abused_padded_slot_does_not_satisfy() {
+    // One proof padded to two slots, the padded slot then replaced by a false proof: the case the
+    // issue calls an abused pad, and a bad proof in a slot whose challenge rᵢ ≠ 1 (the scaled path).
+    let (vk, batch) = batch(1);
+    let mut padded = pad(&batch, 2).expect("fits");
+    assert_eq!(check_native(&vk, &padded), Ok(true));
+    padded[1].0.a = -padded[1].0.a;
+    assert!(!satisfied("abused pad (A negated in slot 2)", &vk, &padded));
 }

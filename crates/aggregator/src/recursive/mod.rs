@@ -7,12 +7,14 @@
 //! - [`transcript`]: the challenges natively (the same Poseidon sponge as the circuit, from
 //!   snark-verifier's independent implementation) and the key's hash.
 //! - [`circuit`]: the circuit itself, built into a `BaseCircuitBuilder`.
+//! - [`padding`]: partial batches filled by repeating their last proof.
 //!
-//! Not built yet: keygen, real proving, the EVM verifier, the registry, the CLI, padding (see
+//! Not built yet: keygen, real proving, the EVM verifier, the registry, the CLI (see
 //! `docs/recursive-aggregation.md`, "Status").
 
 pub mod circuit;
 pub mod convert;
+pub mod padding;
 pub mod transcript;
 
 use zkbatch_prover::{Fr, Proof, VerifyingKey};
@@ -24,6 +26,8 @@ pub use halo2_base::halo2_proofs::halo2curves::bn256::Fr as HaloFr;
 pub enum AggregationError {
     #[error("the batch is empty")]
     Empty,
+    #[error("{got} proofs do not fit a circuit of {slots} slots")]
+    TooMany { got: usize, slots: usize },
     #[error("the verifying key has no public inputs; the aggregation circuit needs at least one")]
     NoPublicInputs,
     #[error("proof {slot}: {expected} public inputs expected, {got} given")]
