@@ -24,7 +24,7 @@ use halo2_base::gates::{GateInstructions, RangeChip, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::bn256::{Fq12, Fr as HaloFr, G1Affine, G2Affine};
 use halo2_base::halo2_proofs::halo2curves::ff::Field;
 use halo2_base::poseidon::hasher::PoseidonSponge;
-use halo2_base::utils::{biguint_to_fe, fe_to_biguint};
+use halo2_base::utils::{biguint_to_fe, fe_to_biguint, modulus};
 use halo2_base::QuantumCell::{Constant, Existing};
 use halo2_base::{AssignedValue, Context};
 use halo2_ecc::bn254::pairing::PairingChip;
@@ -226,19 +226,44 @@ fn challenges(
     r
 }
 
-/// The low 128 bits of `c`: witnesses hi < 2¹²⁶, lo < 2¹²⁸ with hi·2¹²⁸ + lo = c in Fr.
-/// `range.div_mod` would do it but takes at most 253-bit inputs, and c can have 254. Because
-/// 2²⁵⁴ > r, both c and c + r may decompose: a prover has at most two choices of rᵢ, one bit off
-/// the 128-bit soundness (the design note's choice); an honest witness is c's own, as natively.
+/// The low 128 bits of `c`, from witnesses hi < 2¹²⁶ and lo < 2¹²⁸ with hi·2¹²⁸ + lo = c in Fr.
+/// (`range.div_mod` would do it but takes at most 253-bit inputs, and c can have 254.)
 fn truncate(ctx: &mut Context<HaloFr>, range: &RangeChip<HaloFr>, c: AssignedValue<HaloFr>) -> AssignedValue<HaloFr> {
     let value = fe_to_biguint(c.value());
-    let lo = ctx.load_witness(transcript::truncate(c.value()));
-    let hi = ctx.load_witness(biguint_to_fe(&(value >> CHALLENGE_BITS)));
+    let lo = transcript::truncate(c.value());
+    let hi = biguint_to_fe(&(value >> CHALLENGE_BITS));
+    split(ctx, range, c, hi, lo)
+}
+
+/// Constrains (hi, lo) to be c's canonical split and returns lo. 2²⁵⁴ > r, so without the
+/// canonical check both c and c + r would split (the recomposition holds mod r): a prover would
+/// have two choices of each rᵢ. hi·2¹²⁸ + lo < r as integers pins the one the native side takes.
+fn split(
+    ctx: &mut Context<HaloFr>,
+    range: &RangeChip<HaloFr>,
+    c: AssignedValue<HaloFr>,
+    hi: HaloFr,
+    lo: HaloFr,
+) -> AssignedValue<HaloFr> {
+    let gate = range.gate();
+    let hi_bits = 254 - CHALLENGE_BITS;
+    let lo = ctx.load_witness(lo);
+    let hi = ctx.load_witness(hi);
     range.range_check(ctx, lo, CHALLENGE_BITS);
-    range.range_check(ctx, hi, 254 - CHALLENGE_BITS);
+    range.range_check(ctx, hi, hi_bits);
     let shift: HaloFr = biguint_to_fe(&(BigUint::from(1u8) << CHALLENGE_BITS));
-    let recomposed = range.gate().mul_add(ctx, hi, Constant(shift), lo);
+    let recomposed = gate.mul_add(ctx, hi, Constant(shift), lo);
     ctx.constrain_equal(&recomposed, &c);
+
+    // hi·2¹²⁸ + lo < r ⇔ hi < r_hi, or hi = r_hi and lo < r_lo (r = r_hi·2¹²⁸ + r_lo).
+    let r = modulus::<HaloFr>();
+    let r_hi: HaloFr = biguint_to_fe(&(&r >> CHALLENGE_BITS));
+    let r_lo: HaloFr = biguint_to_fe(&(&r & ((BigUint::from(1u8) << CHALLENGE_BITS) - 1u8)));
+    let hi_below = range.is_less_than(ctx, hi, Constant(r_hi), hi_bits);
+    let hi_equal = gate.is_equal(ctx, hi, Constant(r_hi));
+    let lo_below = range.is_less_than(ctx, lo, Constant(r_lo), CHALLENGE_BITS);
+    let canonical = gate.or_and(ctx, hi_below, hi_equal, lo_below);
+    gate.assert_is_const(ctx, &canonical, &HaloFr::ONE);
     lo
 }
 
@@ -274,7 +299,7 @@ fn pairing_check(
         multi_scalar_multiply::<HaloFr, FpChip<HaloFr>, G1Affine>(fp, ctx, points, scalars, bits, WINDOW_BITS)
     };
 
-    // rᵢ·Aᵢ; r₁ = 1 costs nothing. rᵢ < 2¹²⁸ is enforced by truncate (and again by the bit
+    // rᵢ·Aᵢ; r₁ = 1 costs nothing. rᵢ < 2¹²⁸ is enforced by split (and again by the bit
     // decomposition inside the multiplication).
     let mut scaled_a = vec![loaded.proofs[0].a.clone()];
     for (proof, ri) in loaded.proofs.iter().zip(r).skip(1) {
@@ -305,4 +330,39 @@ fn pairing_check(
     let fp12 = Fp12Chip::<HaloFr>::new(fp);
     let one = fp12.load_constant(ctx, Fq12::ONE);
     fp12.assert_equal(ctx, f, one);
+}
+
+#[cfg(test)]
+mod tests {
+    use halo2_base::halo2_proofs::dev::MockProver;
+    use num_bigint::BigUint;
+
+    use super::*;
+
+    /// The split of `c` given as (hi, lo): whether MockProver accepts it.
+    fn accepts(c: HaloFr, hi: &BigUint, lo: &BigUint) -> bool {
+        let k = 10;
+        let mut b = builder(CircuitBuilderStage::Mock, k);
+        let range = b.range_chip();
+        let ctx = b.main(0);
+        let c = ctx.load_witness(c);
+        split(ctx, &range, c, biguint_to_fe(hi), biguint_to_fe(lo));
+        b.calculate_params(Some(MINIMUM_ROWS));
+        MockProver::run(k as u32, &b, vec![vec![]]).unwrap().verify().is_ok()
+    }
+
+    #[test]
+    fn only_the_canonical_split_of_a_challenge_is_accepted() {
+        let mask = (BigUint::from(1u8) << CHALLENGE_BITS) - 1u8;
+        let r = modulus::<HaloFr>();
+        // Small enough that c + r < 2²⁵⁴ also splits into 126 + 128 bits.
+        let c: HaloFr = biguint_to_fe(&(BigUint::from(u128::MAX) * 12345u32));
+        let n = fe_to_biguint(&c);
+        assert!(accepts(c, &(&n >> CHALLENGE_BITS), &(&n & &mask)), "canonical split");
+        let m = &n + &r;
+        assert!(m.bits() <= 254);
+        assert!(!accepts(c, &(&m >> CHALLENGE_BITS), &(&m & &mask)), "split of c + r");
+        // And a plainly wrong split.
+        assert!(!accepts(c, &(&n >> CHALLENGE_BITS), &((&n + 1u8) & &mask)), "lo off by one");
+    }
 }
