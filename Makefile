@@ -59,8 +59,8 @@ bench-relayer: bootstrap
 	cargo test --locked -p zkbatch-relayer --test load -- --ignored --nocapture
 
 # Recursive aggregation: the full halo2 circuit (pairing check) under MockProver, N = 1 and 2 valid,
-# and the invalid cases (also in `make test`), alone, with cell counts, columns and times on stderr.
-# ZKBATCH_AGG_K picks 2^k rows.
+# and the invalid cases (also in `make test`), plus N = 4 (ignored there), alone, with cell counts,
+# columns and times on stderr. ZKBATCH_AGG_K picks 2^k rows.
 .PHONY: test-aggregation
 test-aggregation:
-	cargo test --locked -p zkbatch-aggregator --test recursive_mock -- --test-threads=1 --nocapture
+	cargo test --locked -p zkbatch-aggregator --test recursive_mock -- --include-ignored --test-threads=1 --nocapture

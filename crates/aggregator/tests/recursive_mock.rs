@@ -81,6 +81,15 @@ fn two_valid_proofs_satisfy() {
     assert!(satisfied("valid", &vk, &batch));
 }
 
+/// Not in CI (45 s, 5.3 GiB peak at k = 20, for no case the others miss); `make test-aggregation`
+/// runs it for the figures.
+#[test]
+#[ignore = "measurement: make test-aggregation"]
+fn four_valid_proofs_satisfy() {
+    let (vk, batch) = batch(4);
+    assert!(satisfied("valid", &vk, &batch));
+}
+
 #[test]
 fn a_negated_a_does_not_satisfy() {
     let (vk, mut batch) = batch(1);
