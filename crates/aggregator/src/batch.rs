@@ -4,7 +4,7 @@
 //! batch it would have joined; [`check`] verifies a set of proofs the fast way (one multi-pairing)
 //! and, only when that fails, one by one to name the bad ones.
 
-use zkbatch_prover::verify::{verify, VerifyError};
+use zkbatch_prover::verify::{PreparedKey, VerifyError};
 use zkbatch_prover::{Fr, Proof, VerifyingKey};
 use zkbatch_solgen::evm::{vk_hash, Word};
 
@@ -50,8 +50,9 @@ pub fn check(vk: &VerifyingKey, items: &[BatchItem]) -> Result<(), BatchError> {
     if rlc::holds(vk, &proofs, &inputs, &challenges) {
         return Ok(());
     }
+    let key = PreparedKey::new(vk);
     let invalid: Vec<String> =
-        items.iter().filter(|i| verify(vk, &i.proof, &i.inputs).is_err()).map(|i| i.name.clone()).collect();
+        items.iter().filter(|i| key.verify(&i.proof, &i.inputs).is_err()).map(|i| i.name.clone()).collect();
     // The combination failed but every proof verifies alone: impossible for a sound pairing
     // check, so report every proof rather than claim success.
     let invalid = if invalid.is_empty() { items.iter().map(|i| i.name.clone()).collect() } else { invalid };
@@ -68,7 +69,7 @@ fn public_inputs(vk: &VerifyingKey) -> Result<usize, BatchError> {
 /// A batch being assembled for `Groth16BatchVerifier.verifyBatch`: every member verified.
 #[derive(Clone, Debug)]
 pub struct Batch {
-    vk: VerifyingKey,
+    key: PreparedKey,
     vk_hash: Word,
     proofs: Vec<Proof>,
     inputs: Vec<Vec<Fr>>,
@@ -79,14 +80,14 @@ impl Batch {
     pub fn new(vk: VerifyingKey) -> Result<Batch, BatchError> {
         public_inputs(&vk)?;
         let vk_hash = vk_hash(&vk);
-        Ok(Batch { vk, vk_hash, proofs: Vec::new(), inputs: Vec::new(), names: Vec::new() })
+        Ok(Batch { key: PreparedKey::new(&vk), vk_hash, proofs: Vec::new(), inputs: Vec::new(), names: Vec::new() })
     }
 
     /// Adds `proof` if it verifies for `inputs`; otherwise says why, naming it, and leaves the
     /// batch as it was.
     pub fn push(&mut self, name: impl Into<String>, proof: Proof, inputs: Vec<Fr>) -> Result<(), BatchError> {
         let name = name.into();
-        verify(&self.vk, &proof, &inputs).map_err(|source| BatchError::Proof { name: name.clone(), source })?;
+        self.key.verify(&proof, &inputs).map_err(|source| BatchError::Proof { name: name.clone(), source })?;
         self.proofs.push(proof);
         self.inputs.push(inputs);
         self.names.push(name);
@@ -134,7 +135,7 @@ impl Batch {
             return Err(BatchError::Empty);
         }
         let challenges: Vec<Fr> = self.challenges().into_iter().map(Fr::from).collect();
-        if rlc::holds(&self.vk, &self.proofs, &self.inputs, &challenges) {
+        if rlc::holds(self.key.verifying_key(), &self.proofs, &self.inputs, &challenges) {
             Ok(())
         } else {
             Err(BatchError::Invalid { invalid: self.names.clone() })
@@ -143,7 +144,7 @@ impl Batch {
 
     /// Calldata for `verifyBatch` with this batch.
     pub fn calldata(&self) -> Vec<u8> {
-        let n = self.vk.gamma_abc_g1.len() - 1;
+        let n = self.key.verifying_key().gamma_abc_g1.len() - 1;
         calldata::encode_call(&calldata::verify_batch_signature(n), &self.proofs, &self.inputs)
     }
 }

@@ -179,13 +179,14 @@ pub fn verify(out: &crate::Output, vk_path: &Path, proof: Option<&Path>, public:
         (None, None, Some(dir)) => proof_pairs(dir)?,
         _ => bail!("give --proof and --public, or --dir"),
     };
+    let key = verify::PreparedKey::new(&vk);
     let mut results = Vec::new();
     let mut invalid = 0;
     for (proof_path, public_path) in &pairs {
         let outcome = snarkjs::read_proof(proof_path)
             .map_err(anyhow::Error::from)
             .and_then(|proof| Ok((proof, snarkjs::read_public(public_path)?)))
-            .and_then(|(proof, public)| verify::verify(&vk, &proof, &public).with_context(|| format!("{}", proof_path.display())));
+            .and_then(|(proof, public)| key.verify(&proof, &public).with_context(|| format!("{}", proof_path.display())));
         match &outcome {
             Ok(()) => out.say(format!("valid    {}", proof_path.display())),
             Err(err) if pairs.len() > 1 => {

@@ -13,15 +13,38 @@ pub enum VerifyError {
     Invalid,
 }
 
-/// Ok(()) only if `proof` is valid for `public` under `vk`.
+/// A verifying key prepared once (e(α, β) computed, γ and δ's Miller-loop lines precomputed) for
+/// verifying many proofs: preparing costs about as much as a pairing, so a service or a folder
+/// of proofs prepares its key once rather than per proof.
+#[derive(Clone, Debug)]
+pub struct PreparedKey {
+    pvk: ark_groth16::PreparedVerifyingKey<Bn254>,
+}
+
+impl PreparedKey {
+    pub fn new(vk: &VerifyingKey) -> PreparedKey {
+        PreparedKey { pvk: ark_groth16::prepare_verifying_key(vk) }
+    }
+
+    pub fn verifying_key(&self) -> &VerifyingKey {
+        &self.pvk.vk
+    }
+
+    /// Ok(()) only if `proof` is valid for `public` under this key.
+    pub fn verify(&self, proof: &Proof, public: &[Fr]) -> Result<(), VerifyError> {
+        let ic = &self.pvk.vk.gamma_abc_g1;
+        let expected = ic.len().saturating_sub(1);
+        if public.len() != expected || ic.is_empty() {
+            return Err(VerifyError::InputCount { expected, got: public.len() });
+        }
+        match Groth16::<Bn254>::verify_proof(&self.pvk, proof, public) {
+            Ok(true) => Ok(()),
+            _ => Err(VerifyError::Invalid),
+        }
+    }
+}
+
+/// Ok(()) only if `proof` is valid for `public` under `vk` (one proof; see [`PreparedKey`] for many).
 pub fn verify(vk: &VerifyingKey, proof: &Proof, public: &[Fr]) -> Result<(), VerifyError> {
-    let expected = vk.gamma_abc_g1.len().saturating_sub(1);
-    if public.len() != expected || vk.gamma_abc_g1.is_empty() {
-        return Err(VerifyError::InputCount { expected, got: public.len() });
-    }
-    let pvk = ark_groth16::prepare_verifying_key(vk);
-    match Groth16::<Bn254>::verify_proof(&pvk, proof, public) {
-        Ok(true) => Ok(()),
-        _ => Err(VerifyError::Invalid),
-    }
+    PreparedKey::new(vk).verify(proof, public)
 }

@@ -89,10 +89,10 @@ async fn post_proof(State(state): State<AppState>, body: Bytes) -> Response {
     let Some(circuit) = state.circuits.get(&request.circuit) else {
         return reject(&state.metrics, RejectReason::UnknownCircuit(request.circuit));
     };
-    let vk = circuit.vk.clone();
+    let key = circuit.key.clone();
     let circuit_id = request.circuit.clone();
     // A pairing check is milliseconds of CPU: off the async workers.
-    let checked = match tokio::task::spawn_blocking(move || proof::check(&vk, &request)).await {
+    let checked = match tokio::task::spawn_blocking(move || proof::check(&key, &request)).await {
         Ok(r) => r,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("verification task failed: {e}")),
     };

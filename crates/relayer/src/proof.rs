@@ -4,7 +4,7 @@ use alloy::primitives::{keccak256, B256, U256};
 use serde::{Deserialize, Serialize};
 
 use zkbatch_prover::snarkjs::{public_from_json, ProofJson};
-use zkbatch_prover::VerifyingKey;
+use zkbatch_prover::verify::PreparedKey;
 
 /// `POST /v1/proofs`'s body.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -79,10 +79,10 @@ impl EvmProof {
 
 /// Parses, checks (every coordinate canonical and on its curve, inputs below r) and verifies a
 /// posted proof against the circuit's key; only a proof that passes may be queued.
-pub fn check(vk: &VerifyingKey, request: &ProofRequest) -> Result<EvmProof, RejectReason> {
+pub fn check(key: &PreparedKey, request: &ProofRequest) -> Result<EvmProof, RejectReason> {
     let proof = request.proof.to_proof().map_err(|e| RejectReason::Proof(e.to_string()))?;
     let public = public_from_json(&request.public).map_err(|e| RejectReason::Public(e.to_string()))?;
-    zkbatch_prover::verify::verify(vk, &proof, &public)?;
+    key.verify(&proof, &public)?;
     // The verifier contracts refuse the point at infinity; a proof holding one cannot go on-chain.
     zkbatch_solgen::evm::compress(&proof)?;
     let words = zkbatch_solgen::evm::proof_words(&proof).map(|w| U256::from_be_bytes(w));

@@ -17,9 +17,9 @@ use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use crate::submitter::Submitter;
 
-/// A configured circuit, its verifying key loaded.
+/// A configured circuit, its verifying key loaded and prepared once for every proof it checks.
 pub struct Circuit {
-    pub vk: Arc<zkbatch_prover::VerifyingKey>,
+    pub key: Arc<zkbatch_prover::verify::PreparedKey>,
     pub verifier: Address,
     pub batch_verifier: Option<Address>,
 }
@@ -43,7 +43,7 @@ pub fn load_circuits(config: &Config) -> Result<Circuits, ConfigError> {
     for c in &config.circuits {
         let vk = zkbatch_prover::snarkjs::read_verifying_key(&c.vk)
             .map_err(|e| ConfigError::VerifyingKey { id: c.id.clone(), path: c.vk.clone(), reason: e.to_string() })?;
-        circuits.insert(c.id.clone(), Circuit { vk: Arc::new(vk), verifier: c.verifier, batch_verifier: c.batch_verifier });
+        circuits.insert(c.id.clone(), Circuit { key: Arc::new(zkbatch_prover::verify::PreparedKey::new(&vk)), verifier: c.verifier, batch_verifier: c.batch_verifier });
     }
     Ok(circuits)
 }
