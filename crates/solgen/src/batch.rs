@@ -23,8 +23,9 @@ use std::fmt::Write;
 
 use ark_bn254::Fr;
 
-use crate::evm::{g1_words, g2_words, hex, modulus_hex, selector_word, vk_hash, Word};
+use crate::evm::{g1_words, g2_words, hex, modulus_hex, vk_hash, Word};
 use crate::verifier::{check_name, VerifierError};
+use crate::yul::{push_indented, revert};
 use zkbatch_prover::VerifyingKey;
 
 /// The transcript's domain separator: these bytes, right-padded with zeros to one word.
@@ -68,20 +69,6 @@ const FOLDS: usize = 0xe0;
 /// Gas for each ecMul and ecAdd call: their exact prices (EIP-1108).
 const ECMUL_GAS: u32 = 6000;
 const ECADD_GAS: u32 = 150;
-
-fn revert(error: &str) -> String {
-    format!("mstore(0x00, {}) revert(0x00, 0x04)", selector_word(error))
-}
-
-fn lines(out: &mut String, indent: &str, text: &str) {
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            out.push('\n');
-        } else {
-            let _ = writeln!(out, "{indent}{line}");
-        }
-    }
-}
 
 /// Checks the batch's lengths (`count` is N) and leaves the seed at 0x00.
 /// Memory while hashing: 0x00 domain, 0x20 vk hash, 0x40 N, 0x60 the proofs (N × 0x100 bytes),
@@ -254,7 +241,7 @@ mstore(add(slot, 0x20), mload(0x60))
         r#"ok := and(ok, staticcall(gas(), 0x08, {pairs:#x}, sub(add(slot, 0xc0), {pairs:#x}), 0x00, 0x20))
 "#
     );
-    lines(out, indent, &s);
+    push_indented(out, indent, &s);
 }
 
 /// The Solidity source of a batch verifier for `vk`.
@@ -343,7 +330,7 @@ for {{ let i := 1 }} lt(i, count) {{ i := add(i, 1) }} {{
 return(0x40, add(0x40, shl(5, count)))
 "#
     ));
-    lines(&mut s, "            ", &tail);
+    push_indented(&mut s, "            ", &tail);
     s.push_str("        }\n    }\n}\n");
     Ok(s)
 }

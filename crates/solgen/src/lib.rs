@@ -9,6 +9,7 @@ pub mod evm;
 pub mod fixtures;
 pub mod poseidon;
 pub mod verifier;
+mod yul;
 
 pub use batch::{groth16_batch_verifier, BatchVerifierOptions};
 pub use verifier::{groth16_verifier, VerifierError, VerifierOptions};

@@ -14,7 +14,8 @@ use std::fmt::Write;
 use ark_bn254::{Fq, Fr};
 use ark_ff::{BigInteger, PrimeField};
 
-use crate::evm::{g1_words, g2_words, hex, modulus_hex, selector_word, Word};
+use crate::evm::{g1_words, g2_words, hex, modulus_hex, Word};
+use crate::yul::{push_indented, revert};
 use zkbatch_prover::VerifyingKey;
 
 #[derive(Clone, Debug)]
@@ -148,11 +149,6 @@ fn core(out: &mut String, key: &Key, inputs: Inputs, indent: &str) {
     w(out, "let ok := staticcall(gas(), 0x08, 0x000, 0x300, 0x000, 0x20)");
 }
 
-/// Reverts with one of [`ERRORS`], by name.
-fn revert(error: &str) -> String {
-    format!("mstore(0x00, {}) revert(0x00, 0x04)", selector_word(error))
-}
-
 /// Decompression helpers for `verifyCompressedProof`, as Yul functions. Scratch: 0x300..0x3c0
 /// (the modexp precompile's input: three lengths, base, exponent, modulus).
 fn decompress_functions(out: &mut String, indent: &str) {
@@ -216,13 +212,7 @@ function decompressG2(w1, w0) -> x1, x0, y1, y0 {{
         b0 = hex(&crate::evm::word(&b.c0)),
         b1 = hex(&crate::evm::word(&b.c1)),
     );
-    for line in text.lines() {
-        if line.is_empty() {
-            out.push('\n');
-        } else {
-            let _ = writeln!(out, "{indent}{line}");
-        }
-    }
+    push_indented(out, indent, &text);
 }
 
 /// The Solidity source of a verifier for `vk`.
