@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Check} from "./utils/Check.sol";
+import {BatchInputs} from "./utils/BatchInputs.sol";
 import {Groth16BatchVerifierN1} from "./fixtures/Groth16BatchVerifierN1.sol";
 import {Groth16BatchVerifierN2} from "./fixtures/Groth16BatchVerifierN2.sol";
 import {Groth16BatchVerifierN4} from "./fixtures/Groth16BatchVerifierN4.sol";
@@ -208,28 +209,14 @@ contract BatchVerifierN2Test is BatchCases {
     function setUp() public { verifier = address(new Groth16BatchVerifierN2()); }
     function n() internal pure override returns (uint256) { return 2; }
     function allProofs() internal pure override returns (uint256[8][] memory) { return BatchFixtureN2.proofs(); }
-    function allInputs() internal pure override returns (uint256[][] memory x) {
-        uint256[2][] memory a = BatchFixtureN2.inputs();
-        x = new uint256[][](a.length);
-        for (uint256 i = 0; i < a.length; i++) {
-            x[i] = new uint256[](2);
-            for (uint256 j = 0; j < 2; j++) x[i][j] = a[i][j];
-        }
-    }
+    function allInputs() internal pure override returns (uint256[][] memory) { return BatchInputs.n2(); }
 }
 
 contract BatchVerifierN4Test is BatchCases {
     function setUp() public { verifier = address(new Groth16BatchVerifierN4()); }
     function n() internal pure override returns (uint256) { return 4; }
     function allProofs() internal pure override returns (uint256[8][] memory) { return BatchFixtureN4.proofs(); }
-    function allInputs() internal pure override returns (uint256[][] memory x) {
-        uint256[4][] memory a = BatchFixtureN4.inputs();
-        x = new uint256[][](a.length);
-        for (uint256 i = 0; i < a.length; i++) {
-            x[i] = new uint256[](4);
-            for (uint256 j = 0; j < 4; j++) x[i][j] = a[i][j];
-        }
-    }
+    function allInputs() internal pure override returns (uint256[][] memory) { return BatchInputs.n4(); }
 }
 
 /// n = 1: two proofs (FixtureN1) in a batch pass; swapped they fail.
