@@ -64,3 +64,16 @@ bench-relayer: bootstrap
 .PHONY: test-aggregation
 test-aggregation:
 	cargo test --locked -p zkbatch-aggregator --test recursive_mock -- --include-ignored --test-threads=1 --nocapture
+
+# Recursive aggregation, real proofs: insecure KZG setup, keygen (cached), proving, native checks
+# and gas on anvil through AggregatedProofRegistry, for N = ZKBATCH_AGG_NS (default 1,2,4), with
+# wall time and peak memory per phase on stderr (figures in BENCHMARKS.md). Minutes per N. The test
+# profile builds dependencies (halo2, all the proving work) at opt-level 3, as release would.
+.PHONY: bench-aggregation fixtures-aggregate
+bench-aggregation: bootstrap
+	ZKBATCH_AGG_NS=$${ZKBATCH_AGG_NS:-1,2,4} cargo test --locked -p zkbatch-aggregator --test recursive_prove -- --ignored --nocapture
+
+# Regenerates the checked-in aggregate proof fixture (test/fixtures/AggregateVerifierN2L2K20.sol,
+# AggregateFixtureN2L2K20.sol, aggregate_n2_l2_k20.json): one aggregate proof of N = 2 (minutes).
+fixtures-aggregate:
+	cargo test --locked -p zkbatch-aggregator --test recursive_fixture -- --ignored --nocapture regenerate_fixture

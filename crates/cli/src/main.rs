@@ -1,5 +1,6 @@
 //! `zkbatch`: prove, verify and batch Groth16 proofs for Ethereum.
 
+mod aggregate_cmd;
 mod batch_cmd;
 mod circom_cmd;
 mod commands;
@@ -126,11 +127,21 @@ enum Command {
         zkbatch batch verify --vk verification_key.json --proofs proofs/\n  \
         zkbatch batch calldata --vk verification_key.json --proofs proofs/ --out batch.hex")]
     Batch(batch_cmd::BatchArgs),
+    /// Aggregate N Groth16 proofs into one halo2 (KZG) proof for the on-chain aggregate verifier.
+    #[command(after_help = "Example:\n  \
+        zkbatch aggregate --vk verification_key.json --proofs proofs/ --out aggregate.json --insecure-params\n\n\
+        Each proof is verified first (a bad one is named and nothing is proved). The first run for a shape\n\
+        (k, N, ℓ) makes the circuit's proving key (minutes, gigabytes) and caches it; later runs load it.\n\
+        The proof verifies through `zkbatch solgen aggregate`'s contract and AggregatedProofRegistry.submit\n\
+        (instances, proof) with aggregate.json's fields. Production needs --params from a public\n\
+        powers-of-tau; --insecure-params is a test setup anyone can forge proofs against.")]
+    Aggregate(aggregate_cmd::AggregateArgs),
     /// Generate Solidity: a Groth16 verifier for a verifying key, or a Poseidon contract.
     #[command(after_help = "Examples:\n  \
         zkbatch solgen --vk verification_key.json --out contracts/Verifier.sol\n  \
         zkbatch solgen --vk verification_key.json --batch --out contracts/BatchVerifier.sol\n  \
-        zkbatch solgen poseidon --t 3 --out contracts/PoseidonT3.sol\n\n\
+        zkbatch solgen poseidon --t 3 --out contracts/PoseidonT3.sol\n  \
+        zkbatch solgen aggregate --slots 4 --inputs 2 --insecure-params --out contracts/AggregateVerifier.sol\n\n\
         The verifier has snarkjs's verifyProof (returns bool) and two entries that revert with a named\n\
         error unless the proof is valid: verify(bytes proof, uint256[] input) and\n\
         verifyCompressedProof(uint256[4], uint256[n]) (see `zkbatch calldata`).")]
@@ -174,6 +185,7 @@ fn main() -> ExitCode {
         Command::Prove { .. } => Err(anyhow::anyhow!("give --pk and --input, or --zkey with a witness")),
         Command::Verify { vk, proof, public, dir } => commands::verify(&out, &vk, proof.as_deref(), public.as_deref(), dir.as_deref()),
         Command::Batch(args) => batch_cmd::batch(&out, args),
+        Command::Aggregate(args) => aggregate_cmd::aggregate(&out, args),
         Command::Solgen(args) => solgen_cmd::solgen(&out, args),
         Command::Calldata { proof, public } => solgen_cmd::calldata(&out, &proof, &public),
         Command::Relay(args) => relay_cmd::relay(&out, args),

@@ -71,3 +71,76 @@ impl Output {
         bar
     }
 }
+
+/// The process's resident memory now and at its peak, in GiB (Linux; zeros elsewhere).
+pub fn memory_gib() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| -> f64 {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map_or(0.0, |kib| kib / (1024.0 * 1024.0))
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// One long phase of work (keygen, proving): a spinner with elapsed time and memory while it runs,
+/// a line with its time and peak memory when it ends, and a record for the JSON document.
+pub struct Phase {
+    name: String,
+    start: std::time::Instant,
+    bar: ProgressBar,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ticker: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Output {
+    pub fn phase(&self, name: &str) -> Phase {
+        let bar = if self.json || !std::io::stderr().is_terminal() {
+            ProgressBar::hidden()
+        } else {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(ProgressStyle::with_template("{spinner} {msg}").expect("valid template"));
+            bar
+        };
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let start = std::time::Instant::now();
+        let ticker = (!bar.is_hidden()).then(|| {
+            let (bar, stop, name) = (bar.clone(), stop.clone(), name.to_string());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let (rss, peak) = memory_gib();
+                    bar.set_message(format!("{name}: {:.0?}, memory {rss:.2} GiB (peak {peak:.2} GiB)", start.elapsed()));
+                    bar.tick();
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+            })
+        });
+        Phase { name: name.to_string(), start, bar, stop, ticker }
+    }
+}
+
+impl Phase {
+    /// Ends the phase: prints its line (text mode) and returns its record.
+    pub fn finish(mut self, out: &Output) -> Value {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.ticker.take() {
+            let _ = t.join();
+        }
+        self.bar.finish_and_clear();
+        let seconds = self.start.elapsed().as_secs_f64();
+        let (_, peak) = memory_gib();
+        if !out.is_json() {
+            eprintln!("{}: {seconds:.1} s, peak memory {peak:.2} GiB", self.name);
+        }
+        serde_json::json!({ "phase": self.name, "seconds": seconds, "peak_rss_gib": peak })
+    }
+}
+
+impl Drop for Phase {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.bar.finish_and_clear();
+    }
+}

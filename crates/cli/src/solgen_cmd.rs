@@ -44,6 +44,12 @@ enum SolgenKind {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The on-chain verifier of `zkbatch aggregate`'s proofs for one shape (N proofs of ℓ inputs).
+    #[command(after_help = "Example:\n  zkbatch solgen aggregate --slots 4 --inputs 2 --insecure-params --out AggregateVerifier.sol\n\n\
+        The verifier is snark-verifier's (instances then proof as calldata, reverts unless valid); deploy\n\
+        contracts/AggregatedProofRegistry.sol with its address, N and ℓ to record statements. It depends\n\
+        on the KZG parameters: use the same --params (or --insecure-params) as `zkbatch aggregate`.")]
+    Aggregate(crate::aggregate_cmd::SolgenAggregateArgs),
 }
 
 pub fn solgen(out: &Output, args: SolgenArgs) -> Result<()> {
@@ -55,6 +61,7 @@ pub fn solgen(out: &Output, args: SolgenArgs) -> Result<()> {
             out.say(format!("wrote PoseidonT{t} ({} inputs) to {}", t - 1, path.display()));
             out.result(json!({ "ok": true, "contract": format!("PoseidonT{t}"), "out": path }));
         }
+        Some(SolgenKind::Aggregate(args)) => crate::aggregate_cmd::solgen(out, args)?,
         None => {
             let Some(vk_path) = args.vk else { bail!("give --vk verification_key.json (or `zkbatch solgen poseidon --t N`)") };
             let vk = snarkjs::read_verifying_key(&vk_path)?;

@@ -156,3 +156,33 @@ fn call_inputs(call: &serde_json::Value) -> usize {
     let f = call["function"].as_str().unwrap();
     f.trim_start_matches("verifyBatch(uint256[8][],uint256[").trim_end_matches("][])").parse().unwrap()
 }
+
+/// `zkbatch aggregate` refuses before any keygen or proving: no parameters named, a proof that
+/// does not verify (named), a batch larger than its slots. (Real aggregation takes minutes:
+/// `make bench-aggregation`.)
+#[test]
+fn aggregate_refuses_bad_batches_before_proving() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["setup", "--circuit", "merkle-4", "--pk", "m.pk", "--vk", "vk.json"]);
+    ok(d, &["inputs", "--circuit", "merkle-4", "--count", "2", "--out", "inputs", "--seed", "6"]);
+    ok(d, &["prove", "--pk", "m.pk", "--input", "inputs", "--out", "proofs"]);
+    let cache = d.join("cache");
+    let cache = cache.to_str().unwrap();
+
+    let err = fails(d, &["aggregate", "--vk", "vk.json", "--proofs", "proofs", "--cache", cache]);
+    assert!(err.contains("--params") && err.contains("--insecure-params"), "{err}");
+
+    let err = fails(d, &["aggregate", "--vk", "vk.json", "--proofs", "proofs", "--slots", "1", "--insecure-params", "--cache", cache]);
+    assert!(err.contains("2 proofs do not fit a circuit of 1 slots"), "{err}");
+
+    std::fs::copy(d.join("proofs/input-001.public.json"), d.join("proofs/input-000.public.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(
+        &zkbatch(d, &["aggregate", "--vk", "vk.json", "--proofs", "proofs", "--insecure-params", "--cache", cache, "--json"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(json["ok"], false);
+    assert!(json["error"].as_str().unwrap().contains("input-000.proof.json does not verify"), "{json}");
+    // Nothing was computed for a refused batch: no parameters, no keys.
+    assert!(!Path::new(cache).exists());
+}

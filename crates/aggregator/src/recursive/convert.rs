@@ -51,6 +51,14 @@ fn fq2(x: &ark_bn254::Fq2) -> HaloFq2 {
     HaloFq2 { c0: fq(&x.c0), c1: fq(&x.c1) }
 }
 
+/// A point arkworks computed (finite, on the curve by construction; the identity maps to halo2's).
+pub fn g1_from_ark(p: &ark_bn254::G1Affine) -> G1Affine {
+    match p.xy() {
+        Some((x, y)) => G1Affine { x: fq(&x), y: fq(&y) },
+        None => <G1Affine as halo2_base::halo2_proofs::halo2curves::group::prime::PrimeCurveAffine>::identity(),
+    }
+}
+
 pub fn g1(p: &ark_bn254::G1Affine, what: &str) -> Result<G1Affine, AggregationError> {
     let (x, y) = p.xy().ok_or_else(|| AggregationError::Infinity { what: what.into() })?;
     Option::from(G1Affine::from_xy(fq(&x), fq(&y))).ok_or_else(|| AggregationError::NotOnCurve { what: what.into() })

@@ -1,6 +1,7 @@
-//! Recursive aggregation (issue 6), first part: a halo2 circuit (halo2-base / halo2-ecc 0.5.5)
-//! that checks N Groth16 proofs of one verifying key with the same random-linear-combination
-//! equation as [`crate::rlc`], with Fiat–Shamir challenges from an in-circuit Poseidon transcript.
+//! Recursive aggregation: a halo2 circuit (halo2-base / halo2-ecc 0.5.5) that checks N Groth16
+//! proofs of one verifying key with the same random-linear-combination equation as [`crate::rlc`],
+//! with Fiat–Shamir challenges from an in-circuit Poseidon transcript; proved with KZG (SHPLONK)
+//! and verified on-chain by snark-verifier's Solidity verifier.
 //!
 //! - [`convert`]: arkworks points and scalars to halo2curves, refusing what the circuit cannot load
 //!   (the point at infinity, B outside G2).
@@ -8,13 +9,20 @@
 //!   snark-verifier's independent implementation) and the key's hash.
 //! - [`circuit`]: the circuit itself, built into a `BaseCircuitBuilder`.
 //! - [`padding`]: partial batches filled by repeating their last proof.
+//! - [`params`]: KZG parameters (a file, or the insecure test setup).
+//! - [`keys`]: proving keys per shape (k, N, ℓ), cached on disk.
+//! - [`prove`]: proving, native verification, the aggregate proof's JSON form.
+//! - [`evm`]: the Solidity verifier and its calldata.
 //!
-//! Not built yet: keygen, real proving, the EVM verifier, the registry, the CLI (see
-//! `docs/recursive-aggregation.md`, "Status").
+//! Design and status: `docs/recursive-aggregation.md`.
 
 pub mod circuit;
 pub mod convert;
+pub mod evm;
+pub mod keys;
 pub mod padding;
+pub mod params;
+pub mod prove;
 pub mod transcript;
 
 use zkbatch_prover::{Fr, Proof, VerifyingKey};

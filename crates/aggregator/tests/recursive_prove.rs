@@ -1,0 +1,173 @@
+//! Real aggregate proofs: insecure KZG setup, keygen, proving, native verification, and the
+//! rendered Solidity verifier compiled with the project's solc and deployed on anvil beside
+//! AggregatedProofRegistry, whose `submit` transaction's gasUsed is reported: wall time, peak
+//! memory per phase and gas on stderr.
+//!
+//! Minutes and gigabytes per run, so ignored in CI; `make bench-aggregation` runs it.
+//! `ZKBATCH_AGG_NS=1,2,4` picks the batch sizes, `ZKBATCH_AGG_K` the rows (2^k, default 20).
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::io::Write;
+use std::time::Instant;
+
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::node_bindings::Anvil;
+use alloy::primitives::{Address, Bytes, U256};
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionRequest;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol;
+use alloy::sol_types::{SolCall, SolValue};
+
+use zkbatch_aggregator::recursive::keys::{self, Shape};
+use zkbatch_aggregator::recursive::padding::pad;
+use zkbatch_aggregator::recursive::{evm, params, prove, AggregationInput};
+use zkbatch_solgen::fixtures::key_fixture;
+
+fn peak_rss_gib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kib / (1024.0 * 1024.0)
+}
+
+/// Resets the kernel's peak-RSS counter so the next phase's peak is its own.
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+sol!(
+    function submit(uint256[] instances, bytes proof) returns (bytes32 root);
+);
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Creation bytecode of `contract` in `sources`, compiled by the project's solc (standard JSON)
+/// with foundry.toml's settings, so the gas matches forge's.
+fn compile(sources: &[(String, String)], contract: &str) -> Bytes {
+    let sources: serde_json::Map<String, serde_json::Value> =
+        sources.iter().map(|(name, content)| (name.clone(), serde_json::json!({ "content": content }))).collect();
+    let input = serde_json::json!({
+        "language": "Solidity",
+        "sources": sources,
+        "settings": {
+            "evmVersion": "cancun",
+            "optimizer": { "enabled": true, "runs": 1000000, "details": { "yul": true, "yulDetails": { "stackAllocation": true, "optimizerSteps": "u" } } },
+            "outputSelection": { "*": { "*": ["evm.bytecode.object"] } }
+        }
+    });
+    let mut solc = Command::new(root().join(".tools/bin/solc"))
+        .arg("--standard-json")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("solc (make bootstrap installs it)");
+    solc.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    let output: serde_json::Value = serde_json::from_slice(&solc.wait_with_output().unwrap().stdout).expect("solc JSON");
+    let errors: Vec<&serde_json::Value> =
+        output["errors"].as_array().into_iter().flatten().filter(|e| e["severity"] == "error").collect();
+    assert!(errors.is_empty(), "solc: {errors:?}");
+    let code = output["contracts"].as_object().unwrap().values().find_map(|c| c.get(contract)).expect("contract compiled");
+    code["evm"]["bytecode"]["object"].as_str().unwrap().parse().unwrap()
+}
+
+fn cache() -> PathBuf {
+    std::env::var_os("ZKBATCH_AGG_CACHE").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("aggregation"))
+}
+
+#[test]
+#[ignore = "minutes and several GiB per batch size: make bench-aggregation"]
+fn prove_and_verify_aggregates() {
+    let k: u32 = std::env::var("ZKBATCH_AGG_K").ok().and_then(|k| k.parse().ok()).unwrap_or(20);
+    let ns: Vec<usize> = std::env::var("ZKBATCH_AGG_NS")
+        .unwrap_or_else(|_| "1,2".into())
+        .split(',')
+        .map(|n| n.trim().parse().expect("ZKBATCH_AGG_NS: comma-separated sizes"))
+        .collect();
+    let fixture = key_fixture(2);
+    let vk = fixture.prover.key().verifying_key().clone();
+
+    let anvil = Anvil::new().path(root().join(".tools/bin/anvil")).arg("--code-size-limit").arg("100000").spawn();
+    let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
+    let provider = ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(anvil.endpoint_url());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let registry_source = std::fs::read_to_string(root().join("contracts/AggregatedProofRegistry.sol")).unwrap();
+
+    let phase = |label: &str, start: Instant| eprintln!("  {label}: {:.1?}, peak RSS {:.2} GiB", start.elapsed(), peak_rss_gib());
+    let start = Instant::now();
+    let srs = params::insecure_cached(&cache(), k).expect("KZG parameters");
+    phase(&format!("KZG parameters k = {k} (insecure)"), start);
+
+    for n in ns {
+        eprintln!("N = {n}, ℓ = 2, k = {k}");
+        let shape = Shape { k, slots: n, inputs: 2 };
+        reset_peak();
+        let start = Instant::now();
+        let (key, generated) = keys::cached(&cache(), &srs, shape, |p| eprintln!("  .. {p}")).expect("aggregation key");
+        phase(if generated { "keygen (vk + pk) and write" } else { "key read from cache" }, start);
+
+        let batch = pad(&fixture.batch[..n], n).expect("pad");
+        let input = AggregationInput::new(&vk, &batch).expect("loadable batch");
+        reset_peak();
+        let start = Instant::now();
+        let witness = prove::witness(&key, &input).expect("witness");
+        phase("witness", start);
+        reset_peak();
+        let start = Instant::now();
+        let proof = prove::prove_witness(&srs, &key, witness).expect("proof");
+        phase(&format!("prove + self-check ({} proof bytes)", proof.proof.len()), start);
+
+        let mut bad = proof.clone();
+        bad.instances[1] += zkbatch_aggregator::recursive::HaloFr::one();
+        assert!(!prove::verify(&srs, key.vk(), &bad), "a changed input must not verify");
+
+        let name = evm::contract_name(shape);
+        let sol = evm::verifier_solidity(&srs, key.vk(), shape, &name).expect("verifier");
+        let verifier_code = compile(&[(format!("{name}.sol"), sol.clone())], &name);
+        let registry_code = compile(&[("AggregatedProofRegistry.sol".into(), registry_source.clone())], "AggregatedProofRegistry");
+        let instances: Vec<U256> = proof.instances.iter().map(|x| prove::fr_hex(x).parse().unwrap()).collect();
+        let (gas, runtime_size) = runtime.block_on(async {
+            let deploy = |code: Vec<u8>| {
+                let provider = &provider;
+                async move {
+                    let receipt = provider
+                        .send_transaction(TransactionRequest::default().with_deploy_code(code))
+                        .await
+                        .unwrap()
+                        .get_receipt()
+                        .await
+                        .unwrap();
+                    receipt.contract_address.expect("deployed")
+                }
+            };
+            let verifier: Address = deploy(verifier_code.to_vec()).await;
+            let runtime_size = provider.get_code_at(verifier).await.unwrap().len();
+            let mut code = registry_code.to_vec();
+            code.extend((verifier, U256::from(n), U256::from(2)).abi_encode_params());
+            let registry = deploy(code).await;
+            let call = submitCall { instances: instances.clone(), proof: Bytes::from(proof.proof.clone()) }.abi_encode();
+            let receipt = provider
+                .send_transaction(TransactionRequest::default().with_to(registry).with_input(call).with_gas_limit(5_000_000))
+                .await
+                .unwrap()
+                .get_receipt()
+                .await
+                .unwrap();
+            assert!(receipt.status(), "submit reverted on anvil");
+            (receipt.gas_used, runtime_size)
+        });
+        eprintln!(
+            "  verifier: {} bytes of Solidity, {runtime_size} bytes deployed; calldata {} bytes; \
+             AggregatedProofRegistry.submit gasUsed {gas} (all-in: {} per proof)",
+            sol.len(),
+            evm::calldata(&proof).len(),
+            gas / n as u64
+        );
+    }
+}
