@@ -198,13 +198,26 @@ pub struct DeployArgs {
     solc: Option<PathBuf>,
 }
 
-fn read_key(path: Option<&Path>, env: &str) -> Result<alloy::signers::local::PrivateKeySigner> {
+pub(crate) fn read_key(path: Option<&Path>, env: &str) -> Result<alloy::signers::local::PrivateKeySigner> {
     let text = match path {
         Some(p) => std::fs::read_to_string(p).with_context(|| format!("{}: cannot read the key file", p.display()))?,
         None => std::env::var(env).with_context(|| format!("no deployer key: give --key-file or set {env}"))?,
     };
     let t = text.trim();
     t.strip_prefix("0x").unwrap_or(t).parse().map_err(|_| anyhow::anyhow!("the deployer key is not a 32-byte hex private key"))
+}
+
+/// solc when none is given: $ZKBATCH_SOLC, else the project's .tools/bin/solc found from the
+/// current folder or the binary's checkout, else `solc` on PATH.
+pub(crate) fn default_solc() -> PathBuf {
+    let exe_root = std::env::current_exe().ok().and_then(|e| e.ancestors().nth(3).map(Path::to_path_buf));
+    let here = std::env::current_dir().ok();
+    [here, exe_root]
+        .into_iter()
+        .flatten()
+        .map(|r| zkbatch_relayer::deploy::find_solc(Some(&r)))
+        .find(|p| p.is_absolute())
+        .unwrap_or_else(|| zkbatch_relayer::deploy::find_solc(None))
 }
 
 pub fn deploy(out: &Output, args: DeployArgs) -> Result<()> {
@@ -221,16 +234,7 @@ pub fn deploy(out: &Output, args: DeployArgs) -> Result<()> {
         })
         .collect::<Result<Vec<_>>>()?;
     let url = args.rpc_url.parse().with_context(|| format!("--rpc-url {:?} is not a URL", args.rpc_url))?;
-    let solc = args.solc.clone().unwrap_or_else(|| {
-        let exe_root = std::env::current_exe().ok().and_then(|e| e.ancestors().nth(3).map(Path::to_path_buf));
-        let here = std::env::current_dir().ok();
-        [here, exe_root]
-            .into_iter()
-            .flatten()
-            .map(|r| zkbatch_relayer::deploy::find_solc(Some(&r)))
-            .find(|p| p.is_absolute())
-            .unwrap_or_else(|| zkbatch_relayer::deploy::find_solc(None))
-    });
+    let solc = args.solc.clone().unwrap_or_else(default_solc);
     let runtime = tokio::runtime::Runtime::new()?;
     let deployment = runtime.block_on(async {
         let provider = ProviderBuilder::new().wallet(alloy::network::EthereumWallet::from(signer)).connect_http(url).erased();

@@ -3,84 +3,30 @@
 //! project's `.tools/bin/solc`, `$ZKBATCH_SOLC`, or `solc` on PATH) with the Foundry project's
 //! optimiser settings.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Address, Bytes};
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
-use serde_json::json;
 
 use crate::chain::ProofRegistry;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DeployError {
-    #[error("solc ({solc}): {reason}")]
-    Solc { solc: PathBuf, reason: String },
-    #[error("solc reports errors compiling {contract}:\n{errors}")]
-    Compile { contract: String, errors: String },
+    #[error(transparent)]
+    Solc(#[from] zkbatch_solgen::solc::SolcError),
     #[error("rendering the verifier: {0}")]
     Render(String),
     #[error("deploying {what}: {reason}")]
     Deploy { what: String, reason: String },
 }
 
-/// The solc to use: `$ZKBATCH_SOLC`, else `.tools/bin/solc` under `root` if there, else `solc`.
-pub fn find_solc(root: Option<&Path>) -> PathBuf {
-    if let Some(s) = std::env::var_os("ZKBATCH_SOLC") {
-        return s.into();
-    }
-    if let Some(r) = root {
-        let p = r.join(".tools/bin/solc");
-        if p.exists() {
-            return p;
-        }
-    }
-    PathBuf::from("solc")
-}
+pub use zkbatch_solgen::solc::find_solc;
 
 /// Compiles one Solidity source and returns `contract`'s creation bytecode.
 pub fn compile(solc: &Path, source: &str, contract: &str) -> Result<Bytes, DeployError> {
-    let solc_err = |reason: String| DeployError::Solc { solc: solc.into(), reason };
-    // The settings of foundry.toml: the generated contracts are hand-scheduled assembly that the
-    // default Yul sequence would reorder into stack-too-deep code.
-    let input = json!({
-        "language": "Solidity",
-        "sources": { "Generated.sol": { "content": source } },
-        "settings": {
-            "optimizer": { "enabled": true, "runs": 1000000, "details": { "yul": true, "yulDetails": { "stackAllocation": true, "optimizerSteps": "u" } } },
-            "evmVersion": "cancun",
-            "outputSelection": { "*": { "*": ["evm.bytecode.object"] } }
-        }
-    });
-    let mut child = Command::new(solc)
-        .arg("--standard-json")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| solc_err(format!("cannot run it: {e} (set ZKBATCH_SOLC, or run scripts/bootstrap.sh)")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(input.to_string().as_bytes()).map_err(|e| solc_err(e.to_string()))?;
-    }
-    let out = child.wait_with_output().map_err(|e| solc_err(e.to_string()))?;
-    if !out.status.success() {
-        return Err(solc_err(format!("exited with {}: {}", out.status, String::from_utf8_lossy(&out.stderr))));
-    }
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| solc_err(format!("its output is not JSON: {e}")))?;
-    let errors: Vec<String> = v["errors"]
-        .as_array()
-        .map(|a| a.iter().filter(|e| e["severity"] == "error").map(|e| e["formattedMessage"].as_str().unwrap_or("?").to_string()).collect())
-        .unwrap_or_default();
-    if !errors.is_empty() {
-        return Err(DeployError::Compile { contract: contract.into(), errors: errors.join("\n") });
-    }
-    let hex = v["contracts"]["Generated.sol"][contract]["evm"]["bytecode"]["object"]
-        .as_str()
-        .ok_or_else(|| DeployError::Compile { contract: contract.into(), errors: "no such contract in the output".into() })?;
-    alloy::hex::decode(hex).map(Bytes::from).map_err(|e| solc_err(format!("bytecode is not hex: {e}")))
+    Ok(Bytes::from(zkbatch_solgen::solc::compile(solc, source, contract)?))
 }
 
 /// Sends a contract creation and waits for its receipt; the new contract's address.

@@ -9,6 +9,7 @@
 //! - [`deploy`]: compiles generated verifiers with solc and deploys them and the registry.
 //! - [`config`]: `relayer.toml`.
 
+pub mod aggregate;
 pub mod api;
 pub mod chain;
 pub mod client;

@@ -139,9 +139,14 @@ fn unhex(s: &str) -> Result<Vec<u8>, String> {
         .collect()
 }
 
+/// An Fr's canonical little-endian bytes.
+pub fn fr_le_bytes(x: &HaloFr) -> [u8; 32] {
+    x.to_repr()
+}
+
 /// An Fr as 32-byte big-endian hex.
 pub fn fr_hex(x: &HaloFr) -> String {
-    let mut be = x.to_repr();
+    let mut be = fr_le_bytes(x);
     be.reverse();
     hex0x(&be)
 }
