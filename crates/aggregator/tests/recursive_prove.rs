@@ -7,18 +7,15 @@
 //! `ZKBATCH_AGG_NS=1,2,4` picks the batch sizes, `ZKBATCH_AGG_K` the rows (2^k, default 20).
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::io::Write;
 use std::time::Instant;
 
-use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::network::EthereumWallet;
 use alloy::node_bindings::Anvil;
-use alloy::primitives::{Address, Bytes, U256};
+use alloy::primitives::{Bytes, U256};
 use alloy::providers::{Provider, ProviderBuilder};
-use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol;
-use alloy::sol_types::{SolCall, SolValue};
+use zkbatch_relayer::aggregate::{deploy_aggregate, submit_aggregate};
+use zkbatch_solgen::solc::find_solc;
 
 use zkbatch_aggregator::recursive::keys::{self, Shape};
 use zkbatch_aggregator::recursive::padding::pad;
@@ -40,41 +37,8 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-sol!(
-    function submit(uint256[] instances, bytes proof) returns (bytes32 root);
-);
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Creation bytecode of `contract` in `sources`, compiled by the project's solc (standard JSON)
-/// with foundry.toml's settings, so the gas matches forge's.
-fn compile(sources: &[(String, String)], contract: &str) -> Bytes {
-    let sources: serde_json::Map<String, serde_json::Value> =
-        sources.iter().map(|(name, content)| (name.clone(), serde_json::json!({ "content": content }))).collect();
-    let input = serde_json::json!({
-        "language": "Solidity",
-        "sources": sources,
-        "settings": {
-            "evmVersion": "cancun",
-            "optimizer": { "enabled": true, "runs": 1000000, "details": { "yul": true, "yulDetails": { "stackAllocation": true, "optimizerSteps": "u" } } },
-            "outputSelection": { "*": { "*": ["evm.bytecode.object"] } }
-        }
-    });
-    let mut solc = Command::new(root().join(".tools/bin/solc"))
-        .arg("--standard-json")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("solc (make bootstrap installs it)");
-    solc.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
-    let output: serde_json::Value = serde_json::from_slice(&solc.wait_with_output().unwrap().stdout).expect("solc JSON");
-    let errors: Vec<&serde_json::Value> =
-        output["errors"].as_array().into_iter().flatten().filter(|e| e["severity"] == "error").collect();
-    assert!(errors.is_empty(), "solc: {errors:?}");
-    let code = output["contracts"].as_object().unwrap().values().find_map(|c| c.get(contract)).expect("contract compiled");
-    code["evm"]["bytecode"]["object"].as_str().unwrap().parse().unwrap()
 }
 
 fn cache() -> PathBuf {
@@ -106,7 +70,7 @@ fn prove_and_verify_aggregates() {
         })
         .collect();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let registry_source = std::fs::read_to_string(root().join("contracts/AggregatedProofRegistry.sol")).unwrap();
+    let solc = find_solc(Some(&root()));
 
     let phase = |label: &str, start: Instant| eprintln!("  {label}: {:.1?}, peak RSS {:.2} GiB", start.elapsed(), peak_rss_gib());
     let start = Instant::now();
@@ -138,35 +102,15 @@ fn prove_and_verify_aggregates() {
 
         let name = evm::contract_name(shape);
         let sol = evm::verifier_solidity(&srs, key.vk(), shape, &name).expect("verifier");
-        let verifier_code = compile(&[(format!("{name}.sol"), sol.clone())], &name);
-        let registry_code = compile(&[("AggregatedProofRegistry.sol".into(), registry_source.clone())], "AggregatedProofRegistry");
-        let instances: Vec<U256> = proof.instances.iter().map(|x| prove::fr_hex(x).parse().unwrap()).collect();
+        let instances: Vec<U256> = proof.instances.iter().map(|x| U256::from_le_bytes(prove::fr_le_bytes(x))).collect();
         for (fork, _anvil, provider) in &anvils {
+            // The same calls as `zkbatch aggregate deploy` and `zkbatch aggregate submit`.
             let (gas, runtime_size) = runtime.block_on(async {
-                let deploy = |code: Vec<u8>| async move {
-                    let receipt = provider
-                        .send_transaction(TransactionRequest::default().with_deploy_code(code))
-                        .await
-                        .unwrap()
-                        .get_receipt()
-                        .await
-                        .unwrap();
-                    receipt.contract_address.expect("deployed")
-                };
-                let verifier: Address = deploy(verifier_code.to_vec()).await;
+                let (verifier, registry) = deploy_aggregate(provider, &solc, &sol, &name, n, 2).await.expect("deploy");
                 let runtime_size = provider.get_code_at(verifier).await.unwrap().len();
-                let mut code = registry_code.to_vec();
-                code.extend((verifier, U256::from(n), U256::from(2)).abi_encode_params());
-                let registry = deploy(code).await;
-                let call = submitCall { instances: instances.clone(), proof: Bytes::from(proof.proof.clone()) }.abi_encode();
-                let receipt = provider
-                    .send_transaction(TransactionRequest::default().with_to(registry).with_input(call).with_gas_limit(10_000_000))
+                let receipt = submit_aggregate(provider, registry, instances.clone(), Bytes::from(proof.proof.clone()))
                     .await
-                    .unwrap()
-                    .get_receipt()
-                    .await
-                    .unwrap();
-                assert!(receipt.status(), "submit reverted on anvil ({fork})");
+                    .unwrap_or_else(|e| panic!("submit on anvil ({fork}): {e}"));
                 (receipt.gas_used, runtime_size)
             });
             eprintln!(
