@@ -97,6 +97,8 @@ pub struct Phase {
 
 impl Output {
     pub fn phase(&self, name: &str) -> Phase {
+        // Linux: restart the kernel's peak-RSS count, so each phase reports its own peak.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
         let bar = if self.json || !std::io::stderr().is_terminal() {
             ProgressBar::hidden()
         } else {
