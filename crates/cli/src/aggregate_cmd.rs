@@ -1,7 +1,7 @@
 //! `zkbatch aggregate` and `zkbatch solgen aggregate`: N Groth16 proofs into one halo2 (KZG)
 //! proof, and the on-chain verifier for it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
@@ -15,6 +15,7 @@ use zkbatch_prover::snarkjs;
 use zkbatch_prover::verify::PreparedKey;
 
 use crate::commands::proof_pairs;
+use crate::solgen_cmd::write;
 use crate::Output;
 
 /// Where the KZG parameters and the aggregation circuit's keys come from.
@@ -232,13 +233,6 @@ pub fn solgen(out: &Output, args: SolgenAggregateArgs) -> Result<()> {
     ));
     out.result(json!({ "ok": true, "contract": name, "shape": shape, "out": path, "phases": phases }));
     Ok(())
-}
-
-fn write(path: &Path, contents: &str) -> Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    std::fs::write(path, contents).with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[derive(Args)]

@@ -83,7 +83,8 @@ pub fn solgen(out: &Output, args: SolgenArgs) -> Result<()> {
     Ok(())
 }
 
-fn write(path: &Path, source: &str) -> Result<()> {
+/// Writes a generated file, creating its folder.
+pub(crate) fn write(path: &Path, source: &str) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
