@@ -37,7 +37,7 @@ pub fn hex(w: &Word) -> String {
 /// Bytes from hex digits (an optional 0x prefix); `None` unless every pair is hex.
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
     let digits = s.strip_prefix("0x").unwrap_or(s);
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     (0..digits.len()).step_by(2).map(|i| u8::from_str_radix(digits.get(i..i + 2)?, 16).ok()).collect()

@@ -144,10 +144,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A Groth16 key and a batch of its proofs with their inputs.
+pub type SampleBatch = (zkbatch_prover::VerifyingKey, Vec<(Proof, Vec<Fr>)>);
+
 /// A valid batch of N proofs with ℓ inputs each, from a throwaway Groth16 key (squares-ℓ, fixed
 /// seed): keygen needs witnesses that run through every gadget without tripping an assertion, and
 /// the aggregation key does not depend on which Groth16 key they are for.
-pub fn sample_batch(slots: usize, inputs: usize) -> Result<(zkbatch_prover::VerifyingKey, Vec<(Proof, Vec<Fr>)>), KeyError> {
+pub fn sample_batch(slots: usize, inputs: usize) -> Result<SampleBatch, KeyError> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x6167_6773_616d_706c);
     let key = zkbatch_prover::ProvingKey::setup(&format!("squares-{inputs}"), SquaresCircuit { inputs, roots: None }, &mut rng)
         .map_err(|e| KeyError::Sample(e.to_string()))?;
