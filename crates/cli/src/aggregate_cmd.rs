@@ -26,8 +26,12 @@ pub struct SetupArgs {
     #[arg(long)]
     pub k: Option<u32>,
     /// KZG parameters (halo2 raw format, at least 2^k points) from a public powers-of-tau.
-    #[arg(long, conflicts_with = "insecure_params")]
+    #[arg(long, conflicts_with_all = ["insecure_params", "ptau"])]
     pub params: Option<PathBuf>,
+    /// A snarkjs powers-of-tau file (a public ceremony's .ptau): converted to KZG parameters once
+    /// (minutes at k = 20) and cached.
+    #[arg(long, conflicts_with = "insecure_params")]
+    pub ptau: Option<PathBuf>,
     /// Use the deterministic INSECURE test setup (its τ is public: anyone can forge proofs).
     /// For tests and local demos only.
     #[arg(long)]
@@ -48,6 +52,16 @@ impl SetupArgs {
     }
 
     fn params(&self, out: &Output, k: u32) -> Result<KzgParams> {
+        if let Some(ptau) = &self.ptau {
+            let stem = ptau.file_stem().map_or_else(|| "ptau".into(), |s| s.to_string_lossy().into_owned());
+            let cached = self.cache_dir()?.join(format!("kzg_bn254_{k}.from-{stem}.srs"));
+            if cached.exists() {
+                return Ok(params::read(&cached, k)?);
+            }
+            let srs = params::from_ptau(ptau, k)?;
+            params::write(&srs, &cached)?;
+            return Ok(srs);
+        }
         match (&self.params, self.insecure_params) {
             (Some(path), _) => Ok(params::read(path, k)?),
             (None, true) => {
@@ -57,8 +71,8 @@ impl SetupArgs {
                 Ok(params::insecure_cached(&self.cache_dir()?, k)?)
             }
             (None, false) => bail!(
-                "no KZG parameters: give --params FILE (converted from a public powers-of-tau, see \
-                 crates/aggregator/docs/recursive-aggregation.md) or --insecure-params for a local test setup"
+                "no KZG parameters: give --ptau FILE (a public powers-of-tau ceremony's .ptau), --params FILE \
+                 (halo2 format, see crates/aggregator/docs/recursive-aggregation.md) or --insecure-params for a local test setup"
             ),
         }
     }

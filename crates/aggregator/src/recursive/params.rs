@@ -41,6 +41,8 @@ pub enum ParamsError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("writing KZG parameters {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Ptau(#[from] zkbatch_prover::circom::CircomError),
     #[error("KZG parameters {path} have 2^{got} points; the circuit needs 2^{want}")]
     TooSmall { path: PathBuf, got: u32, want: u32 },
 }
@@ -114,6 +116,20 @@ pub fn insecure_cached(dir: &Path, k: u32) -> Result<KzgParams, ParamsError> {
     let params = insecure_setup(k);
     write(&params, &path)?;
     Ok(params)
+}
+
+/// Parameters for 2^k rows from a snarkjs powers-of-tau file (a public ceremony's, for
+/// production): its first 2^k powers [τⁱ]G1 and [τ]G2, checked (see
+/// `zkbatch_prover::circom::ptau`); the Lagrange basis is computed by halo2 (an FFT over G1:
+/// minutes at k = 20, once; write the result with [`write`] and load that afterwards).
+pub fn from_ptau(path: &Path, k: u32) -> Result<KzgParams, ParamsError> {
+    let powers = zkbatch_prover::circom::ptau::read_powers(path, k)?;
+    let g: Vec<G1Affine> = powers.tau_g1.par_iter().map(convert::g1_from_ark).collect();
+    let s_g2 = convert::g2(&powers.tau_g2, "tauG2[1]").map_err(|e| ParamsError::Read {
+        path: path.to_owned(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+    })?;
+    Ok(ParamsKZG::<Bn256>::setup(1, ChaCha20Rng::from_seed([0; 32])).from_parts(k, g, None, G2Affine::generator(), s_g2))
 }
 
 /// Reads parameters from `path` and cuts them down to 2^k points if the file has more.

@@ -16,6 +16,7 @@
 
 pub(crate) mod binfile;
 pub mod input;
+pub mod ptau;
 pub mod r1cs;
 pub mod wasm;
 pub mod wtns;

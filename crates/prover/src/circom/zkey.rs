@@ -169,7 +169,7 @@ fn g1_point(b: &[u8], what: &str) -> Result<G1Affine, FormatProblem> {
     Ok(p)
 }
 
-fn g2_point(b: &[u8], what: &str) -> Result<G2Affine, FormatProblem> {
+pub(super) fn g2_point(b: &[u8], what: &str) -> Result<G2Affine, FormatProblem> {
     let name = || what.to_string();
     let x = Fq2::new(fq(&b[..32], &name)?, fq(&b[32..64], &name)?);
     let y = Fq2::new(fq(&b[64..96], &name)?, fq(&b[96..128], &name)?);
@@ -183,7 +183,7 @@ fn g2_point(b: &[u8], what: &str) -> Result<G2Affine, FormatProblem> {
     Ok(p)
 }
 
-fn subgroup_g2(p: G2Affine, what: &str) -> Result<G2Affine, FormatProblem> {
+pub(super) fn subgroup_g2(p: G2Affine, what: &str) -> Result<G2Affine, FormatProblem> {
     if p.is_in_correct_subgroup_assuming_on_curve() {
         Ok(p)
     } else {
@@ -191,7 +191,7 @@ fn subgroup_g2(p: G2Affine, what: &str) -> Result<G2Affine, FormatProblem> {
     }
 }
 
-fn g1_points(r: &mut Reader, count: usize) -> Result<Vec<G1Affine>, FormatProblem> {
+pub(super) fn g1_points(r: &mut Reader, count: usize) -> Result<Vec<G1Affine>, FormatProblem> {
     let what = r.what();
     let bytes = r.rest_exactly(count * 64)?;
     bytes.par_chunks_exact(64).enumerate().map(|(i, b)| g1_point(b, &format!("{what}[{i}]"))).collect()
