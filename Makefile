@@ -65,7 +65,7 @@ bench-relayer: bootstrap
 test-aggregation:
 	cargo test --locked -p zkbatch-aggregator --test recursive_mock -- --include-ignored --test-threads=1 --nocapture
 
-# Recursive aggregation, real proofs: insecure KZG setup, keygen (cached), proving, native checks
+# Recursive aggregation, real proofs (and the insecure KZG setup timed beside halo2's): insecure KZG setup, keygen (cached), proving, native checks
 # and gas on anvil through AggregatedProofRegistry, for N = ZKBATCH_AGG_NS (default 1,2,4), with
 # wall time and peak memory per phase on stderr (figures in BENCHMARKS.md). Minutes per N. The test
 # profile builds dependencies (halo2, all the proving work) at opt-level 3, as release would.

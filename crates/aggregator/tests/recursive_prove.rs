@@ -124,3 +124,23 @@ fn prove_and_verify_aggregates() {
         }
     }
 }
+
+/// `params::insecure_setup` (fixed-base tables) beside halo2's `ParamsKZG::setup`, which makes the
+/// same parameters with one full scalar multiplication per point, in one run.
+#[test]
+#[ignore = "timing: make bench-aggregation"]
+fn insecure_setup_against_halo2s() {
+    use halo2_base::halo2_proofs::halo2curves::bn256::Bn256;
+    use halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG;
+    use rand::SeedableRng;
+    let k: u32 = std::env::var("ZKBATCH_SETUP_K").ok().and_then(|k| k.parse().ok()).unwrap_or(16);
+    let start = Instant::now();
+    let ours = params::insecure_setup(k);
+    let ours_t = start.elapsed();
+    let start = Instant::now();
+    // Any seed: only the time is compared here (equality is a unit test of params.rs).
+    let theirs = ParamsKZG::<Bn256>::setup(k, rand_chacha::ChaCha20Rng::from_seed([7; 32]));
+    let theirs_t = start.elapsed();
+    drop((ours, theirs));
+    eprintln!("KZG setup k = {k}: insecure_setup {ours_t:.2?}, halo2 ParamsKZG::setup {theirs_t:.2?} ({:.1}x)", theirs_t.as_secs_f64() / ours_t.as_secs_f64());
+}

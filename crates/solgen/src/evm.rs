@@ -26,9 +26,14 @@ pub fn word<F: PrimeField>(v: &F) -> Word {
 
 /// `0x…` with 64 hex digits, for Solidity literals and JSON.
 pub fn hex(w: &Word) -> String {
-    let mut s = String::with_capacity(66);
+    hex_bytes(w)
+}
+
+/// Any bytes as 0x-prefixed lowercase hex.
+pub fn hex_bytes(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 + 2 * bytes.len());
     s.push_str("0x");
-    for b in w {
+    for b in bytes {
         s.push_str(&format!("{b:02x}"));
     }
     s

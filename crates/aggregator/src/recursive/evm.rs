@@ -14,7 +14,6 @@ use std::rc::Rc;
 use halo2_base::halo2_proofs::halo2curves::bn256::{Bn256, Fq, Fr as HaloFr, G1Affine};
 use halo2_base::halo2_proofs::plonk::VerifyingKey;
 use halo2_base::halo2_proofs::poly::commitment::ParamsProver;
-use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
 use snark_verifier::loader::evm::EvmLoader;
 use snark_verifier::pcs::kzg::{Bdfg21, KzgAs, KzgDecidingKey, LimbsEncoding};
 use snark_verifier::system::halo2::transcript::evm::EvmTranscript;
@@ -78,9 +77,7 @@ pub fn verifier_solidity(params: &KzgParams, vk: &VerifyingKey<G1Affine>, shape:
 pub fn calldata(proof: &AggregateProof) -> Vec<u8> {
     let mut out = Vec::with_capacity(32 * proof.instances.len() + proof.proof.len());
     for x in &proof.instances {
-        let mut be = x.to_repr();
-        be.reverse();
-        out.extend_from_slice(&be);
+        out.extend_from_slice(&super::prove::fr_be_bytes(x));
     }
     out.extend_from_slice(&proof.proof);
     out

@@ -319,6 +319,48 @@ pub fn key_path(dir: &Path, params: &KzgParams, shape: Shape) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// A key file's bytes up to the key itself, with `pk_len` announced and `body` after it.
+    fn file(header: &KeyHeader, pk_len: u64, body: &[u8]) -> Vec<u8> {
+        let json = serde_json::to_vec(header).unwrap();
+        let mut out = MAGIC.to_vec();
+        out.extend((json.len() as u32).to_le_bytes());
+        out.extend(json);
+        out.extend(pk_len.to_le_bytes());
+        out.extend(body);
+        out
+    }
+
+    #[test]
+    fn damaged_or_foreign_key_files_are_refused_by_name() {
+        let params = super::super::params::insecure_setup(4);
+        let shape = Shape { k: 20, slots: 2, inputs: 2 };
+        let header = KeyHeader {
+            circuit_version: CIRCUIT_VERSION,
+            shape,
+            config: BaseCircuitParams::default(),
+            break_points: vec![],
+            params_id: params_id(&params),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.aggpk");
+        let read_err = |bytes: Vec<u8>, want: Shape| {
+            std::fs::write(&path, bytes).unwrap();
+            read(&path, want, &params).err().expect("refused").to_string()
+        };
+
+        let err = read_err(b"not a key at all, just text".to_vec(), shape);
+        assert!(err.contains("k.aggpk") && err.contains("wrong magic line"), "{err}");
+        // Truncated: 100 key bytes announced, 10 there (halo2 would panic reading it).
+        let err = read_err(file(&header, 100, &[0; 10]), shape);
+        assert!(err.contains("truncated"), "{err}");
+        let err = read_err(file(&header, 0, &[]), Shape { slots: 4, ..shape });
+        assert!(err.contains("was made for") && err.contains("slots: 2"), "{err}");
+        let err = read_err(file(&KeyHeader { circuit_version: 0, ..header.clone() }, 0, &[]), shape);
+        assert!(err.contains("circuit version 0"), "{err}");
+        let err = read_err(file(&KeyHeader { params_id: "00".into(), ..header }, 0, &[]), shape);
+        assert!(err.contains("KZG parameters 00"), "{err}");
+    }
+
     #[test]
     fn default_k_grows_with_the_batch() {
         let ks: Vec<u32> = [1, 2, 4, 8, 16, 32, 64].map(Shape::default_k).to_vec();

@@ -60,7 +60,7 @@ fn insecure_tau() -> HaloFr {
 ///
 /// The same parameters as `ParamsKZG::setup(k, ChaCha20Rng::from_seed(seed))` (a test compares
 /// them), computed with fixed-base tables (arkworks' `batch_mul`) instead of one full scalar
-/// multiplication per point: halo2's takes minutes at k = 20 on two cores.
+/// multiplication per point: 9.5× faster (BENCHMARKS.md).
 pub fn insecure_setup(k: u32) -> KzgParams {
     let tau = insecure_tau();
     let n = 1usize << k;

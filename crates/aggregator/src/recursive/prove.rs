@@ -15,6 +15,7 @@ use halo2_base::halo2_proofs::transcript::{TranscriptReadBuffer, TranscriptWrite
 use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
 use rand::rngs::OsRng;
 use serde::{Deserialize, Serialize};
+use zkbatch_solgen::evm::{hex_bytes, unhex};
 use snark_verifier::system::halo2::transcript::evm::EvmTranscript;
 
 use super::circuit::{self, Stage};
@@ -119,41 +120,26 @@ pub enum ProofJsonError {
     VkHash { vk_hash: String },
 }
 
-fn hex0x(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(2 + 2 * bytes.len());
-    s.push_str("0x");
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
-
-fn unhex(s: &str) -> Result<Vec<u8>, String> {
-    let digits = s.strip_prefix("0x").ok_or("expected 0x-prefixed hex")?;
-    if digits.len() % 2 != 0 {
-        return Err("odd number of hex digits".into());
-    }
-    (0..digits.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).map_err(|_| format!("not hex at {}", i + 2)))
-        .collect()
-}
-
 /// An Fr's canonical little-endian bytes.
 pub fn fr_le_bytes(x: &HaloFr) -> [u8; 32] {
     x.to_repr()
 }
 
-/// An Fr as 32-byte big-endian hex.
-pub fn fr_hex(x: &HaloFr) -> String {
+/// An Fr's 32 big-endian bytes (an EVM word).
+pub fn fr_be_bytes(x: &HaloFr) -> [u8; 32] {
     let mut be = fr_le_bytes(x);
     be.reverse();
-    hex0x(&be)
+    be
+}
+
+/// An Fr as 32-byte big-endian hex.
+pub fn fr_hex(x: &HaloFr) -> String {
+    hex_bytes(&fr_be_bytes(x))
 }
 
 /// Parses 32-byte big-endian hex, refusing values ≥ r (the EVM verifier would reduce them).
 pub fn parse_fr(s: &str) -> Result<HaloFr, String> {
-    let bytes = unhex(s)?;
+    let bytes = unhex(s).filter(|_| s.starts_with("0x")).ok_or("expected 0x-prefixed hex")?;
     let be: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| format!("{} bytes, expected 32", b.len()))?;
     let mut le = be;
     le.reverse();
@@ -163,7 +149,7 @@ pub fn parse_fr(s: &str) -> Result<HaloFr, String> {
 impl AggregateProof {
     pub fn to_json(&self, shape: Shape) -> AggregateProofJson {
         let instances: Vec<String> = self.instances.iter().map(fr_hex).collect();
-        AggregateProofJson { shape, vk_hash: instances.first().cloned().unwrap_or_default(), instances, proof: hex0x(&self.proof) }
+        AggregateProofJson { shape, vk_hash: instances.first().cloned().unwrap_or_default(), instances, proof: hex_bytes(&self.proof) }
     }
 }
 
@@ -183,7 +169,43 @@ impl AggregateProofJson {
             .enumerate()
             .map(|(index, s)| parse_fr(s).map_err(|reason| ProofJsonError::Instance { index, reason }))
             .collect::<Result<_, _>>()?;
-        let proof = unhex(&self.proof).map_err(ProofJsonError::Proof)?;
+        let proof = unhex(&self.proof)
+            .filter(|_| self.proof.starts_with("0x"))
+            .ok_or_else(|| ProofJsonError::Proof("expected 0x-prefixed hex".into()))?;
         Ok(AggregateProof { instances, proof })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json() -> AggregateProofJson {
+        let proof = AggregateProof { instances: vec![HaloFr::from(7u64), HaloFr::from(8u64), HaloFr::from(9u64)], proof: vec![1, 2, 3] };
+        proof.to_json(Shape { k: 20, slots: 1, inputs: 2 })
+    }
+
+    #[test]
+    fn json_round_trips_and_refuses_what_the_chain_would_misread() {
+        let good = json();
+        assert_eq!(good.parse().unwrap().instances[2], HaloFr::from(9u64));
+        assert_eq!(good.proof, "0x010203");
+
+        let r = "0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001";
+        let mut bad = good.clone();
+        bad.instances[1] = r.into();
+        assert_eq!(bad.parse(), Err(ProofJsonError::Instance { index: 1, reason: "not below the BN254 scalar field order r".into() }));
+        let mut bad = good.clone();
+        bad.instances.pop();
+        assert!(matches!(bad.parse(), Err(ProofJsonError::Count { expected: 3, got: 2, .. })));
+        let mut bad = good.clone();
+        bad.vk_hash = bad.instances[1].clone();
+        assert!(matches!(bad.parse(), Err(ProofJsonError::VkHash { .. })));
+        let mut bad = good.clone();
+        bad.proof = "010203".into();
+        assert!(matches!(bad.parse(), Err(ProofJsonError::Proof(_))));
+        let mut bad = good;
+        bad.instances[2] = "0x09".into();
+        assert!(matches!(bad.parse(), Err(ProofJsonError::Instance { index: 2, .. })));
     }
 }
