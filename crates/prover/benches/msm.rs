@@ -4,10 +4,11 @@
 //!     ZKBATCH_BENCH_MSM_MAX_LOG=22 cargo bench -p zkbatch-prover --bench msm   # up to 2^22
 //!     ZKBATCH_BENCH_MSM_SIZES=16,20 cargo bench -p zkbatch-prover --bench msm  # chosen sizes
 //!
-//! Engines: arkworks (the baseline), `cpu-batch-affine` (zkbatch's engine, no tables) and, up to
-//! 2^ZKBATCH_BENCH_MSM_TABLES_MAX_LOG (default 16), `cpu-batch-affine+tables` (the same engine
-//! with precomputed tables for the bases, as a prover gets them for its key's bases; their build
-//! time and size are printed, not counted).
+//! Engines: arkworks (the baseline), `cpu-batch-affine` (zkbatch's engine, no tables, scalar field
+//! arithmetic), `cpu-batch-affine-ifma` (the same with additions eight at a time, where the CPU has
+//! AVX-512 IFMA: the engine's default there) and, up to 2^ZKBATCH_BENCH_MSM_TABLES_MAX_LOG
+//! (default 16), `…+tables` (the default engine with precomputed tables for the bases, as a prover
+//! gets them for its key's bases; their build time and size are printed, not counted).
 //!
 //! A plain timing harness, not criterion: one 2^20 G2 MSM takes seconds, and what matters on a
 //! shared machine is that all engines run under the same load. So for every size the engines take
@@ -144,7 +145,7 @@ struct WithTables(CpuMsm);
 
 impl Msm for WithTables {
     fn name(&self) -> &'static str {
-        "cpu-batch-affine+tables"
+        self.0.name()
     }
 
     fn g1(&self, bases: &[G1Affine], scalars: &[ScalarBigInt]) -> G1Projective {
@@ -174,7 +175,10 @@ fn main() {
         let g1: Vec<G1Affine> = points(n, 1 + log as u64);
         let g2: Vec<G2Affine> = points(n, 2 + log as u64);
         let plain = CpuMsm::with_table_budget(0);
-        let mut engines: Vec<Box<dyn Msm>> = vec![Box::new(plain)];
+        let mut engines: Vec<Box<dyn Msm>> = vec![Box::new(CpuMsm::with_table_budget(0).scalar_arithmetic())];
+        if plain.uses_ifma() {
+            engines.push(Box::new(plain));
+        }
         if log <= tables_max {
             // Tables wherever they make an MSM faster, whatever their build costs: this column
             // shows what they buy once built.

@@ -1,6 +1,8 @@
 //! The CPU MSM engine against arkworks' MSM: random inputs of many sizes, the edge cases bucket
 //! methods get wrong (zero and r − 1 scalars, repeated and opposite bases, infinity, equal
-//! scalars, empty input), with and without precomputed tables, and whole proofs.
+//! scalars, empty input), with and without precomputed tables, and whole proofs; each with the
+//! engine's scalar field arithmetic and, where the CPU has AVX-512 IFMA, its eight-lane kernel
+//! (this project's machines have it; elsewhere both runs take the scalar path).
 
 use std::ffi::OsStr;
 use std::sync::Arc;
@@ -45,6 +47,26 @@ fn plain() -> CpuMsm {
     CpuMsm::with_table_budget(0)
 }
 
+/// The engine without tables: as chosen for this CPU, and with scalar arithmetic only.
+fn plain_engines() -> [CpuMsm; 2] {
+    [plain(), plain().scalar_arithmetic()]
+}
+
+/// What the engine calls itself on this CPU.
+fn cpu_name(lanes: bool, tables: bool) -> &'static str {
+    match (lanes && plain().uses_ifma(), tables) {
+        (false, false) => "cpu-batch-affine",
+        (false, true) => "cpu-batch-affine+tables",
+        (true, false) => "cpu-batch-affine-ifma",
+        (true, true) => "cpu-batch-affine-ifma+tables",
+    }
+}
+
+/// `engine` with the IFMA kernel allowed or not.
+fn arithmetic(engine: CpuMsm, lanes: bool) -> CpuMsm {
+    if lanes { engine } else { engine.scalar_arithmetic() }
+}
+
 #[test]
 fn random_inputs_of_many_sizes() {
     let mut rng = StdRng::seed_from_u64(1);
@@ -52,11 +74,12 @@ fn random_inputs_of_many_sizes() {
     let g1 = points::<ark_bn254::g1::Config>(max, &mut rng);
     let g2 = points::<ark_bn254::g2::Config>(4096, &mut rng);
     let s = scalars(max, &mut rng);
-    let engine = plain();
-    for n in [1, 2, 3, 15, 16, 17, 255, 1000, 4096] {
-        check(&engine, &g1, &g2, &s[..n], &format!("{n} random points"));
+    for engine in plain_engines() {
+        for n in [1, 2, 3, 15, 16, 17, 255, 1000, 4096] {
+            check(&engine, &g1, &g2, &s[..n], &format!("{n} random points, {}", engine.name()));
+        }
+        assert_eq!(engine.g1(&g1, &s), ArkworksMsm.g1(&g1, &s), "G1, 2^16 random points, {}", engine.name());
     }
-    assert_eq!(engine.g1(&g1, &s), ArkworksMsm.g1(&g1, &s), "G1, 2^16 random points");
 }
 
 #[test]
@@ -65,7 +88,9 @@ fn g2_at_2_pow_16() {
     let n = 1 << 16;
     let g2 = points::<ark_bn254::g2::Config>(n, &mut rng);
     let s = scalars(n, &mut rng);
-    assert_eq!(plain().g2(&g2, &s), ArkworksMsm.g2(&g2, &s));
+    for engine in plain_engines() {
+        assert_eq!(engine.g2(&g2, &s), ArkworksMsm.g2(&g2, &s), "{}", engine.name());
+    }
 }
 
 /// At 16 points G1 buckets are XYZZ and G2 buckets batch-affine; at 1000 both are batch-affine,
@@ -73,54 +98,58 @@ fn g2_at_2_pow_16() {
 #[test]
 fn edge_cases() {
     for n in [16, 1000] {
-        edge_cases_at(n);
+        for engine in plain_engines() {
+            edge_cases_at(n, &engine);
+        }
     }
 }
 
-fn edge_cases_at(n: usize) {
+fn edge_cases_at(n: usize, engine: &CpuMsm) {
     let mut rng = StdRng::seed_from_u64(3);
     let g1 = points::<ark_bn254::g1::Config>(n, &mut rng);
     let g2 = points::<ark_bn254::g2::Config>(n, &mut rng);
     let random = scalars(n, &mut rng);
-    let engine = plain();
+    let check = |engine: &CpuMsm, g1: &[G1Affine], g2: &[G2Affine], s: &[ScalarBigInt], what: &str| {
+        check(engine, g1, g2, s, &format!("{what}, {n} points, {}", engine.name()));
+    };
 
-    check(&engine, &g1, &g2, &[], "empty input");
+    check(engine, &g1, &g2, &[], "empty input");
     assert!(engine.g1(&[], &[]).is_zero());
-    check(&engine, &g1, &g2, &vec![ScalarBigInt::zero(); n], "all scalars zero");
+    check(engine, &g1, &g2, &vec![ScalarBigInt::zero(); n], "all scalars zero");
     let some_zero: Vec<_> = random.iter().enumerate().map(|(i, s)| if i % 3 == 0 { ScalarBigInt::zero() } else { *s }).collect();
-    check(&engine, &g1, &g2, &some_zero, "every third scalar zero");
-    check(&engine, &g1, &g2, &vec![r_minus_one(); n], "all scalars r - 1");
+    check(engine, &g1, &g2, &some_zero, "every third scalar zero");
+    check(engine, &g1, &g2, &vec![r_minus_one(); n], "all scalars r - 1");
     let some_minus_one: Vec<_> = random.iter().enumerate().map(|(i, s)| if i % 2 == 0 { r_minus_one() } else { *s }).collect();
-    check(&engine, &g1, &g2, &some_minus_one, "half the scalars r - 1");
-    check(&engine, &g1, &g2, &vec![random[0]; n], "all scalars equal");
-    check(&engine, &g1, &g2, &vec![ScalarBigInt::from(1u64); n], "all scalars one");
+    check(engine, &g1, &g2, &some_minus_one, "half the scalars r - 1");
+    check(engine, &g1, &g2, &vec![random[0]; n], "all scalars equal");
+    check(engine, &g1, &g2, &vec![ScalarBigInt::from(1u64); n], "all scalars one");
     let small: Vec<_> = (0..n).map(|_| ScalarBigInt::from(rng.gen_range(0..8u64))).collect();
-    check(&engine, &g1, &g2, &small, "scalars below 8");
+    check(engine, &g1, &g2, &small, "scalars below 8");
 
     // Repeated bases: the same point in every slot, and a few points cycling.
     let same1 = vec![g1[0]; n];
     let same2 = vec![g2[0]; n];
-    check(&engine, &same1, &same2, &random, "one base repeated");
-    check(&engine, &same1, &same2, &vec![random[1]; n], "one base repeated, equal scalars");
+    check(engine, &same1, &same2, &random, "one base repeated");
+    check(engine, &same1, &same2, &vec![random[1]; n], "one base repeated, equal scalars");
     let cycle1: Vec<_> = (0..n).map(|i| g1[i % 5]).collect();
     let cycle2: Vec<_> = (0..n).map(|i| g2[i % 5]).collect();
-    check(&engine, &cycle1, &cycle2, &random, "five bases repeated");
+    check(engine, &cycle1, &cycle2, &random, "five bases repeated");
 
     // Opposite bases P and -P, with equal scalars (everything cancels) and random ones.
     let opposite1: Vec<_> = (0..n).map(|i| if i % 2 == 0 { g1[i / 2] } else { -g1[i / 2] }).collect();
     let opposite2: Vec<_> = (0..n).map(|i| if i % 2 == 0 { g2[i / 2] } else { -g2[i / 2] }).collect();
     let pairs: Vec<_> = (0..n).map(|i| random[i / 2]).collect();
-    check(&engine, &opposite1, &opposite2, &pairs, "opposite bases, equal scalars");
+    check(engine, &opposite1, &opposite2, &pairs, "opposite bases, equal scalars");
     assert!(engine.g1(&opposite1, &pairs).is_zero());
-    check(&engine, &opposite1, &opposite2, &random, "opposite bases, random scalars");
+    check(engine, &opposite1, &opposite2, &random, "opposite bases, random scalars");
 
     // The point at infinity as a base: everywhere, and in every other slot.
     let inf1 = vec![G1Affine::zero(); n];
     let inf2 = vec![G2Affine::zero(); n];
-    check(&engine, &inf1, &inf2, &random, "all bases at infinity");
+    check(engine, &inf1, &inf2, &random, "all bases at infinity");
     let holes1: Vec<_> = g1.iter().enumerate().map(|(i, p)| if i % 2 == 1 { G1Affine::zero() } else { *p }).collect();
     let holes2: Vec<_> = g2.iter().enumerate().map(|(i, p)| if i % 2 == 1 { G2Affine::zero() } else { *p }).collect();
-    check(&engine, &holes1, &holes2, &random, "every other base at infinity");
+    check(engine, &holes1, &holes2, &random, "every other base at infinity");
 
     // A point and its double side by side: their sum triggers no special case, but the
     // doubling of a bucket holding P when P arrives again does.
@@ -128,7 +157,7 @@ fn edge_cases_at(n: usize) {
     let doubles: Vec<_> = (0..n).map(|i| if i % 2 == 0 { g } else { (g.into_group().double()).into_affine() }).collect();
     let h = G2Projective::generator().into_affine();
     let doubles2: Vec<_> = (0..n).map(|i| if i % 2 == 0 { h } else { (h.into_group().double()).into_affine() }).collect();
-    check(&engine, &doubles, &doubles2, &random, "a point and its double");
+    check(engine, &doubles, &doubles2, &random, "a point and its double");
 }
 
 /// arkworks reads only the modulus' bit length of each scalar; the engine takes any integer.
@@ -140,13 +169,20 @@ fn integers_above_the_modulus() {
     let s: Vec<ScalarBigInt> = (0..n).map(|i| if i % 2 == 0 { ScalarBigInt::new([u64::MAX; 4]) } else { ScalarBigInt::new(rng.gen()) }).collect();
     let naive: G1Projective = g1.iter().zip(&s).map(|(p, s)| p.mul_bigint(s)).sum();
     assert!(s.iter().any(|s| s.num_bits() > 254));
-    assert_eq!(plain().g1(&g1, &s), naive);
+    for engine in plain_engines() {
+        assert_eq!(engine.g1(&g1, &s), naive, "{}", engine.name());
+    }
 }
 
 /// Tables are used for the prepared slices only, give the same results, respect the budget, and
 /// are built on a vector's second MSM unless asked for at once.
 #[test]
 fn precomputed_tables() {
+    precomputed_tables_with(true);
+    precomputed_tables_with(false);
+}
+
+fn precomputed_tables_with(lanes: bool) {
     let mut rng = StdRng::seed_from_u64(5);
     let n = 2000;
     let a = points::<ark_bn254::g1::Config>(n, &mut rng);
@@ -159,10 +195,10 @@ fn precomputed_tables() {
     let g2 = points::<ark_bn254::g2::Config>(n, &mut rng);
     let key = KeyBases { a: &a, b_g1: &b, b_g2: &g2, h: &h, l: &l };
     // Tables wherever they make an MSM faster, whatever they cost to build, built right away.
-    let mut engine = CpuMsm::with_tables(256 << 20, u32::MAX).eager();
+    let mut engine = arithmetic(CpuMsm::with_tables(256 << 20, u32::MAX).eager(), lanes);
     engine.prepare(&key);
     assert!(engine.table_bytes() > 0 && engine.table_bytes() <= engine.table_budget());
-    assert_eq!(engine.name(), "cpu-batch-affine+tables");
+    assert_eq!(engine.name(), cpu_name(lanes, true));
 
     let random = scalars(n, &mut rng);
     let cases: Vec<(&str, Vec<ScalarBigInt>)> = vec![
@@ -189,18 +225,18 @@ fn precomputed_tables() {
     assert_eq!(engine.key_g1(KeyG1::A, &a, &long), naive);
 
     // A small budget builds less, a zero budget nothing.
-    let mut small = CpuMsm::with_tables(1 << 20, u32::MAX).eager();
+    let mut small = arithmetic(CpuMsm::with_tables(1 << 20, u32::MAX).eager(), lanes);
     small.prepare(&key);
     assert!(small.table_bytes() <= 1 << 20);
-    let mut none = CpuMsm::with_table_budget(0);
+    let mut none = arithmetic(CpuMsm::with_table_budget(0), lanes);
     none.prepare(&key);
-    assert_eq!((none.table_bytes(), none.name()), (0, "cpu-batch-affine"));
+    assert_eq!((none.table_bytes(), none.name()), (0, cpu_name(lanes, false)));
     assert_eq!(small.key_g1(KeyG1::A, &a, &random), none.key_g1(KeyG1::A, &a, &random));
 
     // Without `eager`, a vector's table is built on its second MSM.
-    let mut lazy = CpuMsm::with_tables(256 << 20, u32::MAX);
+    let mut lazy = arithmetic(CpuMsm::with_tables(256 << 20, u32::MAX), lanes);
     lazy.prepare(&key);
-    assert_eq!((lazy.table_bytes(), lazy.name()), (0, "cpu-batch-affine+tables"));
+    assert_eq!((lazy.table_bytes(), lazy.name()), (0, cpu_name(lanes, true)));
     let expected = ArkworksMsm.g1(&a, &random);
     assert_eq!(lazy.key_g1(KeyG1::A, &a, &random), expected);
     assert_eq!(lazy.table_bytes(), 0);
@@ -217,15 +253,16 @@ fn proofs_equal_arkworks_engine_proofs() {
     let depth = 4;
     let key = Arc::new(ProvingKey::setup("msm-test", MerkleCircuit::blank(depth), &mut rng).unwrap());
     let ark = Prover::with_engine(key.clone(), Box::new(ArkworksMsm)).unwrap();
-    let cpu = Prover::with_engine(key.clone(), Box::new(CpuMsm::with_table_budget(0))).unwrap();
+    let cpu = Prover::with_engine(key.clone(), Box::new(plain())).unwrap();
+    let scalar = Prover::with_engine(key.clone(), Box::new(plain().scalar_arithmetic())).unwrap();
     // Its tables are built on the second proof: the loop below proves without, then with them.
     let tables = Prover::with_engine(key, Box::new(CpuMsm::with_tables(64 << 20, u32::MAX))).unwrap();
-    assert_eq!(tables.engine().name(), "cpu-batch-affine+tables");
+    assert_eq!(tables.engine().name(), cpu_name(true, true));
     for _ in 0..2 {
         let circuit = MerkleCircuit::new(MerkleWitness::random(depth, &mut rng));
         let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
         let (expected, public, _) = ark.prove_with_randomness(circuit.clone(), r, s).unwrap();
-        for prover in [&cpu, &tables] {
+        for prover in [&cpu, &scalar, &tables] {
             let (proof, p, report) = prover.prove_with_randomness(circuit.clone(), r, s).unwrap();
             assert_eq!((proof, p), (expected.clone(), public.clone()), "{}", report.engine);
         }
@@ -235,9 +272,9 @@ fn proofs_equal_arkworks_engine_proofs() {
 #[test]
 fn engine_selection() {
     let name = |kind: Option<&str>, mb: Option<&str>| msm::select_engine(kind.map(OsStr::new), mb.map(OsStr::new)).map(|e| e.name());
-    assert_eq!(name(None, None), Ok("cpu-batch-affine"));
-    assert_eq!(name(Some(""), None), Ok("cpu-batch-affine"));
-    assert_eq!(name(Some("cpu"), Some("0")), Ok("cpu-batch-affine"));
+    assert_eq!(name(None, None), Ok(cpu_name(true, false)));
+    assert_eq!(name(Some(""), None), Ok(cpu_name(true, false)));
+    assert_eq!(name(Some("cpu"), Some("0")), Ok(cpu_name(true, false)));
     assert_eq!(name(Some("arkworks"), None), Ok("cpu-arkworks"));
     assert_eq!(name(Some("ARKWORKS"), None), Ok("cpu-arkworks"));
     assert_eq!(name(Some("gpu"), None), Err(MsmError::UnknownEngine("gpu".into())));

@@ -9,15 +9,73 @@
 //! batch is queued and offered again once the batch has run. Points that keep colliding (many equal
 //! digits) overflow into a Jacobian (XYZZ) spill bucket, so a pathological input degrades to plain
 //! Pippenger's cost instead of to one inversion per point.
+//!
+//! A batch's field arithmetic is one element at a time ([`Arithmetic::Scalar`]) or, for BN254 on
+//! CPUs with AVX-512 IFMA, eight additions side by side (`Arithmetic::Lanes`, see `ifma`), which
+//! keeps coordinates in its own Montgomery domain: bases enter it through [`Arithmetic::enter`]
+//! before they reach the buckets, and sums leave it inside [`AffineBuckets::finish`].
 
 use ark_ec::short_weierstrass::{Affine, Bucket, Projective, SWCurveConfig};
 use ark_ec::AffineRepr;
 use ark_ff::{AdditiveGroup, Field, Zero};
 
 use super::branchless::BranchlessSub;
+#[cfg(target_arch = "x86_64")]
+use super::ifma;
+
+/// How a batch's field arithmetic is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Arithmetic {
+    /// One element at a time, in arkworks' representation.
+    Scalar,
+    /// Eight elements at a time with AVX-512 IFMA (BN254's Fq and Fq2), in that kernel's domain.
+    #[cfg(target_arch = "x86_64")]
+    Lanes,
+}
+
+impl Arithmetic {
+    /// The fastest arithmetic this CPU has for batches over `F`, or `Scalar` if `lanes` is false.
+    pub fn best<F: Field>(lanes: bool) -> Arithmetic {
+        #[cfg(target_arch = "x86_64")]
+        if lanes && ifma::supports::<F>() && ifma::available() {
+            return Arithmetic::Lanes;
+        }
+        let _ = lanes;
+        Arithmetic::Scalar
+    }
+
+    /// `p` in the domain this arithmetic keeps buckets in.
+    #[inline]
+    pub fn enter<F: Field>(self, p: Xy<F>) -> Xy<F> {
+        match self {
+            Arithmetic::Scalar => p,
+            #[cfg(target_arch = "x86_64")]
+            Arithmetic::Lanes => Xy { x: ifma::enter(p.x), y: ifma::enter(p.y) },
+        }
+    }
+
+    /// The inverse of [`Arithmetic::enter`].
+    #[inline]
+    pub fn leave<F: Field>(self, p: Xy<F>) -> Xy<F> {
+        match self {
+            Arithmetic::Scalar => p,
+            #[cfg(target_arch = "x86_64")]
+            Arithmetic::Lanes => Xy { x: ifma::leave(p.x), y: ifma::leave(p.y) },
+        }
+    }
+
+    /// An affine point (infinity stays infinity) in this arithmetic's domain.
+    pub fn enter_affine<P: SWCurveConfig>(self, p: &Affine<P>) -> Affine<P> {
+        match Xy::from_affine(p) {
+            Some(xy) => self.enter(xy).to_affine(),
+            None => *p,
+        }
+    }
+}
 
 /// An affine point that is never the point at infinity (bucket emptiness is tracked separately,
-/// and callers never hand in infinity).
+/// and callers never hand in infinity). `repr(C)`: the IFMA kernel addresses coordinates as words.
+#[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Xy<F> {
     pub x: F,
@@ -81,6 +139,9 @@ where
     queue: Vec<(u32, Xy<P::BaseField>)>,
     spare_queue: Vec<(u32, Xy<P::BaseField>)>,
     batch_size: usize,
+    arithmetic: Arithmetic,
+    #[cfg(target_arch = "x86_64")]
+    scratch: ifma::Scratch,
 }
 
 impl<P: SWCurveConfig> AffineBuckets<P>
@@ -88,8 +149,9 @@ where
     P::BaseField: BranchlessSub,
 {
     /// `batch_size` trades the inversion's cost (amortised over the batch) against collisions
-    /// (about `batch_size / (2 · buckets)` of the points) and cache footprint.
-    pub fn new(buckets: usize, batch_size: usize) -> Self {
+    /// (about `batch_size / (2 · buckets)` of the points) and cache footprint. Points added must
+    /// be in `arithmetic`'s domain ([`Arithmetic::enter`]).
+    pub fn new(buckets: usize, batch_size: usize, arithmetic: Arithmetic) -> Self {
         let batch_size = batch_size.max(1);
         let zero = Xy { x: P::BaseField::ZERO, y: P::BaseField::ZERO };
         AffineBuckets {
@@ -105,6 +167,9 @@ where
             queue: Vec::with_capacity(batch_size),
             spare_queue: Vec::with_capacity(batch_size),
             batch_size,
+            arithmetic,
+            #[cfg(target_arch = "x86_64")]
+            scratch: ifma::Scratch::default(),
         }
     }
 
@@ -175,8 +240,11 @@ where
                 self.batch_bucket.push(tag);
                 self.batch_point.push(p);
                 self.batch_den.push(den);
-                self.prefix.push(self.product);
-                self.product = self.product.mul_fast(&den);
+                // The lanes kernel takes its own prefix products, eight chains side by side.
+                if self.arithmetic == Arithmetic::Scalar {
+                    self.prefix.push(self.product);
+                    self.product = self.product.mul_fast(&den);
+                }
             }
         }
     }
@@ -186,7 +254,7 @@ where
         if self.spill.is_empty() {
             self.spill = vec![Bucket::ZERO; self.points.len()];
         }
-        self.spill[b] += p.to_affine::<P>();
+        self.spill[b] += self.arithmetic.leave(p).to_affine::<P>();
     }
 
     /// Offers the queued points again. With `last`, points that still collide spill instead of
@@ -211,6 +279,16 @@ where
         let m = self.batch_bucket.len();
         if m == 0 {
             return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if self.arithmetic == Arithmetic::Lanes {
+            if !ifma::add_batch(&mut self.points, &self.batch_bucket, &self.batch_point, &self.batch_den, &mut self.scratch) {
+                return self.run_batch_slowly();
+            }
+            for &tag in &self.batch_bucket {
+                self.state[(tag & !DOUBLE) as usize] = FULL;
+            }
+            return self.clear_batch();
         }
         let Some(mut inv) = self.product.inverse() else {
             // Only off-curve or non-canonical input gets here (a zero denominator in a batch that
@@ -255,11 +333,12 @@ where
     fn run_batch_slowly(&mut self) {
         for j in 0..self.batch_bucket.len() {
             let b = (self.batch_bucket[j] & !DOUBLE) as usize;
-            let sum: Projective<P> = self.points[b].to_affine::<P>() + self.batch_point[j].to_affine::<P>();
+            let (a, c) = (self.arithmetic.leave(self.points[b]), self.arithmetic.leave(self.batch_point[j]));
+            let sum: Projective<P> = a.to_affine::<P>() + c.to_affine::<P>();
             let sum: Affine<P> = sum.into();
             match Xy::from_affine(&sum) {
                 Some(xy) => {
-                    self.points[b] = xy;
+                    self.points[b] = self.arithmetic.enter(xy);
                     self.state[b] = FULL;
                 }
                 None => self.state[b] = EMPTY,
@@ -294,7 +373,7 @@ where
         let spilled = !self.spill.is_empty();
         for k in slot.rev() {
             if self.state[k] == FULL {
-                running += self.points[k].to_affine::<P>();
+                running += self.arithmetic.leave(self.points[k]).to_affine::<P>();
             }
             if spilled {
                 running += &self.spill[k];
@@ -317,8 +396,8 @@ where
         let slot = self.points.len() / windows;
         let len = slot / segments;
         let all = windows * segments;
-        let mut running = AffineBuckets::<P>::new(all, all);
-        let mut sums = AffineBuckets::<P>::new(all, all);
+        let mut running = AffineBuckets::<P>::new(all, all, self.arithmetic);
+        let mut sums = AffineBuckets::<P>::new(all, all, self.arithmetic);
         for i in (0..len).rev() {
             // Segment `s` (over all slots) starts at bucket s·len.
             for s in 0..all {
@@ -343,11 +422,11 @@ where
                 for local in (0..segments).rev() {
                     let s = w * segments + local;
                     if sums.state[s] == FULL {
-                        total += sums.points[s].to_affine::<P>();
+                        total += self.arithmetic.leave(sums.points[s]).to_affine::<P>();
                     }
                     if local > 0 {
                         if running.state[s] == FULL {
-                            above += running.points[s].to_affine::<P>();
+                            above += self.arithmetic.leave(running.points[s]).to_affine::<P>();
                         }
                         weighted += &above;
                     }

@@ -4,8 +4,9 @@
 //! - [`ArkworksMsm`]: arkworks' own parallel Pippenger, the baseline.
 //! - [`CpuMsm`]: this crate's engine: signed-digit Pippenger (`digits`, `pippenger`) with
 //!   batch-affine bucket accumulation (`batch_affine`), window width and the split over threads
-//!   chosen per call from a cost model, and precomputed tables for a proving key's fixed bases
-//!   (`tables`) within a memory budget.
+//!   chosen per call from a cost model, precomputed tables for a proving key's fixed bases
+//!   (`tables`) within a memory budget, and additions eight at a time with AVX-512 IFMA (`ifma`)
+//!   where the CPU has it.
 //!
 //! [`default_engine`] picks the best engine, or the one named by `ZKBATCH_MSM` (`cpu`,
 //! `arkworks`); `ZKBATCH_MSM_TABLE_MB` sets the table budget per proving key (0: no tables).
@@ -13,6 +14,8 @@
 mod batch_affine;
 mod branchless;
 mod digits;
+#[cfg(target_arch = "x86_64")]
+mod ifma;
 mod pippenger;
 mod tables;
 
@@ -24,6 +27,7 @@ use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
 use ark_ec::VariableBaseMSM;
 
 use crate::ScalarBigInt;
+use batch_affine::Arithmetic;
 use tables::{PlannedTable, Table};
 
 /// Computes `Σ scalarsᵢ · basesᵢ` over G1 and G2. `bases` and `scalars` have equal lengths.
@@ -134,6 +138,8 @@ impl Msm for ArkworksMsm {
 /// for a prepared key's bases (see [`CpuMsm::with_tables`]), built when the key proves a second
 /// time (or in [`Msm::prepare`], see [`CpuMsm::eager`]).
 pub struct CpuMsm {
+    /// Whether batches may use the IFMA kernel (where the CPU has it).
+    lanes: bool,
     table_budget: usize,
     table_uses: f64,
     eager: bool,
@@ -196,7 +202,28 @@ impl CpuMsm {
     /// bases (`u32::MAX`: wherever it makes an MSM faster at all).
     pub fn with_tables(bytes: usize, uses: u32) -> CpuMsm {
         let table_uses = if uses == u32::MAX { f64::INFINITY } else { f64::from(uses) };
-        CpuMsm { table_budget: bytes, table_uses, eager: false, g1_tables: Vec::new(), g2_table: None }
+        CpuMsm { lanes: true, table_budget: bytes, table_uses, eager: false, g1_tables: Vec::new(), g2_table: None }
+    }
+
+    /// Keeps every field multiplication scalar (no AVX-512 IFMA kernel even where the CPU has
+    /// it): for comparisons, and for tests of the scalar path on such CPUs.
+    pub fn scalar_arithmetic(mut self) -> CpuMsm {
+        self.lanes = false;
+        self
+    }
+
+    /// Whether this engine adds eight points at a time (AVX-512 IFMA: the CPU has it and
+    /// [`CpuMsm::scalar_arithmetic`] was not asked for).
+    pub fn uses_ifma(&self) -> bool {
+        self.g1_arithmetic() != Arithmetic::Scalar
+    }
+
+    fn g1_arithmetic(&self) -> Arithmetic {
+        Arithmetic::best::<ark_bn254::Fq>(self.lanes)
+    }
+
+    fn g2_arithmetic(&self) -> Arithmetic {
+        Arithmetic::best::<ark_bn254::Fq2>(self.lanes)
     }
 
     /// Builds the tables in [`Msm::prepare`] rather than on the key's second proof: for a
@@ -221,11 +248,16 @@ impl CpuMsm {
 }
 
 /// Runs through `table` when there is one for `bases` and the scalars fit it, else plain.
-fn msm_with<P: SWCurveConfig>(table: Option<&Table<P>>, bases: &[Affine<P>], scalars: &[ScalarBigInt]) -> Projective<P>
+fn msm_with<P: SWCurveConfig>(
+    table: Option<&Table<P>>,
+    bases: &[Affine<P>],
+    scalars: &[ScalarBigInt],
+    arithmetic: Arithmetic,
+) -> Projective<P>
 where
     P::BaseField: branchless::BranchlessSub,
 {
-    table.and_then(|t| t.msm(bases, scalars)).unwrap_or_else(|| pippenger::msm(bases, scalars))
+    table.and_then(|t| t.msm(bases, scalars)).unwrap_or_else(|| pippenger::msm(bases, scalars, arithmetic))
 }
 
 /// Savings are modelled in base-field multiplications; an Fq2 multiplication costs about four Fq
@@ -233,24 +265,26 @@ where
 const G2_MUL_IN_G1_MULS: f64 = 4.0;
 
 impl Msm for CpuMsm {
-    /// `cpu-batch-affine+tables` once [`Msm::prepare`] has planned tables for the key, even
-    /// before they are built (on its second proof), else `cpu-batch-affine`.
+    /// `cpu-batch-affine`, with `-ifma` where additions run eight at a time, and `+tables` once
+    /// [`Msm::prepare`] has planned tables for the key (even before they are built, on its
+    /// second proof).
     fn name(&self) -> &'static str {
-        if self.g1_tables.is_empty() && self.g2_table.is_none() {
-            "cpu-batch-affine"
-        } else {
-            "cpu-batch-affine+tables"
+        match (self.uses_ifma(), self.g1_tables.is_empty() && self.g2_table.is_none()) {
+            (false, true) => "cpu-batch-affine",
+            (false, false) => "cpu-batch-affine+tables",
+            (true, true) => "cpu-batch-affine-ifma",
+            (true, false) => "cpu-batch-affine-ifma+tables",
         }
     }
 
     fn g1(&self, bases: &[G1Affine], scalars: &[ScalarBigInt]) -> G1Projective {
         debug_assert_eq!(bases.len(), scalars.len());
-        pippenger::msm(bases, scalars)
+        pippenger::msm(bases, scalars, self.g1_arithmetic())
     }
 
     fn g2(&self, bases: &[G2Affine], scalars: &[ScalarBigInt]) -> G2Projective {
         debug_assert_eq!(bases.len(), scalars.len());
-        pippenger::msm(bases, scalars)
+        pippenger::msm(bases, scalars, self.g2_arithmetic())
     }
 
     /// Spends the budget where the cost model says a table saves the most work per byte.
@@ -259,16 +293,17 @@ impl Msm for CpuMsm {
         self.g2_table = None;
         let threads = rayon::current_num_threads();
         let (budget, uses) = (self.table_budget, self.table_uses);
+        let (g1_arithmetic, g2_arithmetic) = (self.g1_arithmetic(), self.g2_arithmetic());
         type G1 = ark_bn254::g1::Config;
         type G2 = ark_bn254::g2::Config;
         // (saving per byte, which vector: None for G2)
         let mut candidates = Vec::new();
-        if let Some((shape, saving)) = tables::best_shape::<G2>(key.b_g2.len(), threads, budget, uses) {
+        if let Some((shape, saving)) = tables::best_shape::<G2>(key.b_g2.len(), threads, budget, uses, g2_arithmetic) {
             candidates.push((saving * G2_MUL_IN_G1_MULS / shape.bytes::<G2>(key.b_g2.len()) as f64, None));
         }
         for which in [KeyG1::A, KeyG1::BG1, KeyG1::H, KeyG1::L] {
             let n = key.g1(which).len();
-            if let Some((shape, saving)) = tables::best_shape::<G1>(n, threads, budget, uses) {
+            if let Some((shape, saving)) = tables::best_shape::<G1>(n, threads, budget, uses, g1_arithmetic) {
                 candidates.push((saving / shape.bytes::<G1>(n) as f64, Some(which)));
             }
         }
@@ -278,9 +313,9 @@ impl Msm for CpuMsm {
             // Re-fit each shape to what is left of the budget.
             match which {
                 None => {
-                    if let Some((shape, _)) = tables::best_shape::<G2>(key.b_g2.len(), threads, left, uses) {
+                    if let Some((shape, _)) = tables::best_shape::<G2>(key.b_g2.len(), threads, left, uses, g2_arithmetic) {
                         left = left.saturating_sub(shape.bytes::<G2>(key.b_g2.len()));
-                        let table = PlannedTable::new(key.b_g2, shape);
+                        let table = PlannedTable::new(key.b_g2, shape, g2_arithmetic);
                         if self.eager {
                             table.build_now(key.b_g2);
                         }
@@ -289,9 +324,9 @@ impl Msm for CpuMsm {
                 }
                 Some(which) => {
                     let bases = key.g1(which);
-                    if let Some((shape, _)) = tables::best_shape::<G1>(bases.len(), threads, left, uses) {
+                    if let Some((shape, _)) = tables::best_shape::<G1>(bases.len(), threads, left, uses, g1_arithmetic) {
                         left = left.saturating_sub(shape.bytes::<G1>(bases.len()));
-                        let table = PlannedTable::new(bases, shape);
+                        let table = PlannedTable::new(bases, shape, g1_arithmetic);
                         if self.eager {
                             table.build_now(bases);
                         }
@@ -305,12 +340,13 @@ impl Msm for CpuMsm {
 
     fn key_g1(&self, which: KeyG1, bases: &[G1Affine], scalars: &[ScalarBigInt]) -> G1Projective {
         debug_assert_eq!(bases.len(), scalars.len());
-        msm_with(self.g1_table(which, bases), bases, scalars)
+        msm_with(self.g1_table(which, bases), bases, scalars, self.g1_arithmetic())
     }
 
     fn key_g2(&self, bases: &[G2Affine], scalars: &[ScalarBigInt]) -> G2Projective {
         debug_assert_eq!(bases.len(), scalars.len());
-        msm_with(self.g2_table.as_ref().filter(|t| t.is_for(bases)).and_then(|t| t.for_msm(bases)), bases, scalars)
+        let table = self.g2_table.as_ref().filter(|t| t.is_for(bases)).and_then(|t| t.for_msm(bases));
+        msm_with(table, bases, scalars, self.g2_arithmetic())
     }
 }
 

@@ -18,7 +18,7 @@ use ark_ec::AffineRepr;
 use ark_ff::{AdditiveGroup, Field, Zero};
 use rayon::prelude::*;
 
-use super::batch_affine::{AffineBuckets, Xy};
+use super::batch_affine::{AffineBuckets, Arithmetic, Xy};
 use super::branchless::BranchlessSub;
 use super::digits::{bit_length, digit, Windows};
 
@@ -48,7 +48,9 @@ pub(super) const MAX_WINDOW: u32 = 20;
 
 /// Operation costs in multiplications of the curve's base field, from measurements of arkworks
 /// 0.6 field arithmetic on x86-64 (BN254 Fq: an inversion costs about 270 multiplications; over
-/// Fq2 an inversion is one Fq inversion plus a few multiplications, about 70 Fq2 ones).
+/// Fq2 an inversion is one Fq inversion plus a few multiplications, about 70 Fq2 ones). Through
+/// the IFMA kernel ([`Arithmetic`]) a batched addition costs what [`LANES_AFFINE_ADD`] scalar
+/// multiplications do.
 pub(super) struct Costs {
     /// One batched affine addition, without its share of the inversion.
     pub affine_add: f64,
@@ -64,11 +66,19 @@ pub(super) struct Costs {
     pub xyzz_bytes: usize,
 }
 
+/// A batched affine addition through the IFMA kernel, in scalar multiplications.
+#[cfg(target_arch = "x86_64")]
+const LANES_AFFINE_ADD: f64 = 2.5;
+
 impl Costs {
-    pub fn of<P: SWCurveConfig>() -> Costs {
+    pub fn of<P: SWCurveConfig>(arithmetic: Arithmetic) -> Costs {
         let degree = P::BaseField::extension_degree() as f64;
         Costs {
-            affine_add: 7.5,
+            affine_add: match arithmetic {
+                Arithmetic::Scalar => 7.5,
+                #[cfg(target_arch = "x86_64")]
+                Arithmetic::Lanes => LANES_AFFINE_ADD,
+            },
             inversion: 270.0 / (degree * degree),
             xyzz_madd: 13.0,
             xyzz_add: 16.0,
@@ -189,7 +199,7 @@ const NAIVE_MAX: usize = 4;
 
 /// `Σ scalarsᵢ · basesᵢ` over the common length of the two slices. Scalars are plain integers
 /// (any value, not only canonical field elements).
-pub(super) fn msm<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(bases: &[Affine<P>], scalars: &[S]) -> Projective<P>
+pub(super) fn msm<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(bases: &[Affine<P>], scalars: &[S], arithmetic: Arithmetic) -> Projective<P>
 where
     P::BaseField: BranchlessSub,
 {
@@ -202,16 +212,24 @@ where
     if live <= NAIVE_MAX {
         return bases.iter().zip(scalars).map(|(b, s)| b.mul_bigint(s.as_ref())).sum();
     }
-    let plan = Plan::choose(live, num_bits, rayon::current_num_threads(), &Costs::of::<P>());
-    run(bases, scalars, &plan)
+    let plan = Plan::choose(live, num_bits, rayon::current_num_threads(), &Costs::of::<P>(arithmetic));
+    run(bases, scalars, &plan, arithmetic)
 }
 
 /// Runs `plan`: one task per (group of windows, chunk of points), then Horner over the windows.
-pub(super) fn run<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(bases: &[Affine<P>], scalars: &[S], plan: &Plan) -> Projective<P>
+pub(super) fn run<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(bases: &[Affine<P>], scalars: &[S], plan: &Plan, arithmetic: Arithmetic) -> Projective<P>
 where
     P::BaseField: BranchlessSub,
 {
     let n = bases.len().min(scalars.len());
+    // Every base is read once per window: converting them all up front is cheaper.
+    let entered: Vec<Affine<P>>;
+    let bases = if plan.accumulation == Accumulation::BatchAffine && arithmetic != Arithmetic::Scalar {
+        entered = bases[..n].par_iter().with_min_len(1024).map(|b| arithmetic.enter_affine(b)).collect();
+        &entered[..]
+    } else {
+        bases
+    };
     let count = plan.windows.count();
     let group = match plan.accumulation {
         Accumulation::Xyzz => 1,
@@ -234,7 +252,7 @@ where
                     let (start, width) = plan.windows.get(w);
                     window_xyzz(bases, scalars, start, width)
                 }).collect(),
-                Accumulation::BatchAffine => group_batch_affine(bases, scalars, &plan.windows, windows),
+                Accumulation::BatchAffine => group_batch_affine(bases, scalars, &plan.windows, windows, arithmetic),
             }
         })
         .collect();
@@ -256,12 +274,13 @@ where
 }
 
 /// Accumulates the windows `group` of `windows` into one bucket array, a slot of buckets per
-/// window, and returns each window's sum.
+/// window, and returns each window's sum. `bases` are in `arithmetic`'s domain.
 fn group_batch_affine<P: SWCurveConfig, S: AsRef<[u64]>>(
     bases: &[Affine<P>],
     scalars: &[S],
     windows: &Windows,
     group: Range<u32>,
+    arithmetic: Arithmetic,
 ) -> Vec<Projective<P>>
 where
     P::BaseField: BranchlessSub,
@@ -269,8 +288,8 @@ where
     let spans: Vec<(u32, u32)> = group.map(|w| windows.get(w)).collect();
     let g = spans.len();
     let slot = windows.max_buckets();
-    let segments = Costs::of::<P>().reduction(Accumulation::BatchAffine, slot, g).1;
-    let mut acc = AffineBuckets::<P>::new(slot * g, batch_size(slot * g));
+    let segments = Costs::of::<P>(arithmetic).reduction(Accumulation::BatchAffine, slot, g).1;
+    let mut acc = AffineBuckets::<P>::new(slot * g, batch_size(slot * g), arithmetic);
     // Bucket indices (slot offset + |digit| − 1, sign in the top bit) a block of points ahead,
     // so that their buckets can be prefetched before they are needed.
     const SKIP: usize = usize::MAX;

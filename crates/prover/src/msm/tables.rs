@@ -20,7 +20,7 @@ use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{AdditiveGroup, Zero};
 use rayon::prelude::*;
 
-use super::batch_affine::{AffineBuckets, Xy};
+use super::batch_affine::{AffineBuckets, Arithmetic, Xy};
 use super::branchless::BranchlessSub;
 use super::digits::{digit, Windows};
 use super::pippenger::{self, batch_size, Accumulation, Costs, Plan, MAX_WINDOW};
@@ -63,11 +63,17 @@ impl TableShape {
 /// The table shape that makes MSMs over `n` bases cheapest within `max_bytes`, among those whose
 /// construction is paid back by `uses` MSMs (`f64::INFINITY`: whichever saves anything), with
 /// its modelled saving per MSM against plain Pippenger; `None` if no table qualifies.
-pub(super) fn best_shape<P: SWCurveConfig>(n: usize, threads: usize, max_bytes: usize, uses: f64) -> Option<(TableShape, f64)> {
+pub(super) fn best_shape<P: SWCurveConfig>(
+    n: usize,
+    threads: usize,
+    max_bytes: usize,
+    uses: f64,
+    arithmetic: Arithmetic,
+) -> Option<(TableShape, f64)> {
     if n == 0 {
         return None;
     }
-    let costs = Costs::of::<P>();
+    let costs = Costs::of::<P>(arithmetic);
     let plain = Plan::choose(n, TABLE_BITS, threads, &costs).cost(n, threads, &costs);
     (2..=MAX_WINDOW)
         .map(|width| TableShape { windows: Windows::of_width(TABLE_BITS, width) })
@@ -102,6 +108,7 @@ where
     origin: (usize, usize),
     sample: Vec<Affine<P>>,
     shape: TableShape,
+    arithmetic: Arithmetic,
     uses: AtomicU32,
     table: OnceLock<Table<P>>,
     /// Held while building, so that concurrent provers carry on without the table instead of
@@ -113,11 +120,12 @@ impl<P: SWCurveConfig> PlannedTable<P>
 where
     P::BaseField: BranchlessSub,
 {
-    pub fn new(bases: &[Affine<P>], shape: TableShape) -> PlannedTable<P> {
+    pub fn new(bases: &[Affine<P>], shape: TableShape, arithmetic: Arithmetic) -> PlannedTable<P> {
         PlannedTable {
             origin: (bases.as_ptr() as usize, bases.len()),
             sample: sample(bases),
             shape,
+            arithmetic,
             uses: AtomicU32::new(0),
             table: OnceLock::new(),
             building: Mutex::new(()),
@@ -140,7 +148,7 @@ where
     /// Builds the table now, if not yet built. `bases` must be the planned slice.
     pub fn build_now(&self, bases: &[Affine<P>]) {
         if self.is_for(bases) {
-            self.table.get_or_init(|| Table::build(bases, self.shape));
+            self.table.get_or_init(|| Table::build(bases, self.shape, self.arithmetic));
         }
     }
 
@@ -158,16 +166,18 @@ where
         }
         // A poisoned lock means a build panicked; the plain path still works.
         let _building = self.building.try_lock().ok()?;
-        Some(self.table.get_or_init(|| Table::build(bases, self.shape)))
+        Some(self.table.get_or_init(|| Table::build(bases, self.shape, self.arithmetic)))
     }
 }
 
-/// Every base's shifts 2^(start_j)·P, one per window j, for one fixed slice of bases.
+/// Every base's shifts 2^(start_j)·P, one per window j, for one fixed slice of bases, in the
+/// domain of the arithmetic that adds them up.
 pub(super) struct Table<P: SWCurveConfig>
 where
     P::BaseField: BranchlessSub,
 {
     shape: TableShape,
+    arithmetic: Arithmetic,
     /// Row-major, one entry per window per base; rows of bases at infinity are unused.
     shifts: Vec<Xy<P::BaseField>>,
 }
@@ -176,7 +186,7 @@ impl<P: SWCurveConfig> Table<P>
 where
     P::BaseField: BranchlessSub,
 {
-    pub fn build(bases: &[Affine<P>], shape: TableShape) -> Table<P> {
+    pub fn build(bases: &[Affine<P>], shape: TableShape, arithmetic: Arithmetic) -> Table<P> {
         let w = shape.windows.count() as usize;
         let zero = Xy { x: P::BaseField::ZERO, y: P::BaseField::ZERO };
         let mut shifts = vec![zero; bases.len() * w];
@@ -196,10 +206,10 @@ where
                 }
             }
             for (slot, affine) in rows.iter_mut().zip(Projective::normalize_batch(&projective)) {
-                *slot = Xy::from_affine(&affine).unwrap_or(zero);
+                *slot = Xy::from_affine(&affine).map_or(zero, |xy| arithmetic.enter(xy));
             }
         });
-        Table { shape, shifts }
+        Table { shape, arithmetic, shifts }
     }
 
     pub fn bytes(&self) -> usize {
@@ -220,7 +230,7 @@ where
         let windows = self.shape.windows;
         let w = windows.count() as usize;
         let buckets = windows.max_buckets();
-        let segments = Costs::of::<P>().reduction(Accumulation::BatchAffine, buckets, 1).1;
+        let segments = Costs::of::<P>(self.arithmetic).reduction(Accumulation::BatchAffine, buckets, 1).1;
         let tasks = rayon::current_num_threads().max(1).min(n);
         let chunk = n.div_ceil(tasks);
         let sum = (0..tasks)
@@ -228,7 +238,7 @@ where
             .with_max_len(1)
             .map(|t| {
                 let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
-                let mut acc = AffineBuckets::<P>::new(buckets, batch_size(buckets));
+                let mut acc = AffineBuckets::<P>::new(buckets, batch_size(buckets), self.arithmetic);
                 // A point's digits first, so that their buckets are prefetched while the
                 // previous ones are added.
                 let mut digits = vec![0i64; w];

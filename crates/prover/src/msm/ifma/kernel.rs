@@ -1,0 +1,143 @@
+//! A batch of independent affine additions, eight at a time.
+
+use std::arch::x86_64::*;
+
+use ark_ff::{AdditiveGroup, Field, Zero};
+
+use super::field::{Fq2x8, Fq8, Lanes};
+use super::{enter, DOUBLE};
+use crate::msm::batch_affine::Xy;
+
+/// Reusable memory for the kernel: the prefix products of the current batch.
+#[derive(Default)]
+pub(in crate::msm) struct Scratch {
+    fq: Vec<Fq8>,
+    fq2: Vec<Fq2x8>,
+}
+
+/// Which of [`Scratch`]'s buffers a field's kernel uses.
+pub(super) trait WithScratch: Lanes {
+    fn prefix(scratch: &mut Scratch) -> &mut Vec<Self>;
+}
+
+impl WithScratch for Fq8 {
+    fn prefix(scratch: &mut Scratch) -> &mut Vec<Fq8> {
+        &mut scratch.fq
+    }
+}
+
+impl WithScratch for Fq2x8 {
+    fn prefix(scratch: &mut Scratch) -> &mut Vec<Fq2x8> {
+        &mut scratch.fq2
+    }
+}
+
+/// Gather offsets (in words) of eight consecutive items `stride` words apart.
+#[inline]
+#[target_feature(enable = "avx512f,avx512ifma")]
+fn strided(stride: usize) -> __m512i {
+    let s = stride as i64;
+    _mm512_set_epi64(7 * s, 6 * s, 5 * s, 4 * s, 3 * s, 2 * s, s, 0)
+}
+
+#[inline(always)]
+fn prefetch<T>(p: &T) {
+    // SAFETY: prefetching is a hint: it reads nothing architecturally visible and cannot fault.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>((p as *const T).cast()) };
+}
+
+/// See [`super::add_batch`]; here the checks are done and `L` is the field's lanes type.
+///
+/// # Safety
+///
+/// The CPU has AVX-512F and IFMA; `tags`, `points` and `dens` have equal lengths; every tag's
+/// bucket is in range and no two tags name the same bucket.
+#[target_feature(enable = "avx512f,avx512ifma")]
+pub(super) unsafe fn add_batch<L: WithScratch>(
+    buckets: &mut [Xy<L::Element>],
+    tags: &[u32],
+    points: &[Xy<L::Element>],
+    dens: &[L::Element],
+    scratch: &mut Scratch,
+) -> bool {
+    let m = tags.len();
+    if m == 0 {
+        return true;
+    }
+    // Words: an element has L::WORDS, a point twice that (x, then y: `Xy` is repr(C)).
+    let (words, point_words) = (L::WORDS, 2 * L::WORDS);
+    debug_assert_eq!(std::mem::size_of::<Xy<L::Element>>(), 8 * point_words);
+    let groups = m.div_ceil(8);
+    let live = |g: usize| -> __mmask8 { (0xffu16 >> (8 - (m - 8 * g).min(8))) as __mmask8 };
+    let one = enter(L::Element::ONE);
+    // SAFETY (all gathers of `dens` and `points` below): a live lane of group g is entry 8g + l,
+    // which exists; the CPU has the features (the caller's promise).
+    let dens_at = |g: usize| unsafe { L::gather(dens[8 * g..].as_ptr().cast(), strided(words), live(g), &one) };
+
+    // Forward: prefix[g] = the product, lane by lane, of the denominators of groups before g.
+    let prefix = L::prefix(scratch);
+    prefix.clear();
+    // SAFETY: the CPU has the features.
+    let mut product = unsafe { L::from_elements(&[one; 8]) };
+    for g in 0..groups {
+        prefix.push(product);
+        product = unsafe { product.mul(&dens_at(g)) };
+    }
+
+    // One inversion for all eight lanes' products (Montgomery's trick again, in scalar code).
+    let mut lane_products = unsafe { product.canonical().to_elements() };
+    if lane_products.iter().any(|p| p.is_zero()) {
+        return false;
+    }
+    ark_ff::batch_inversion(&mut lane_products);
+    // arkworks reads x·2^260 as 16x, so its inverse is x⁻¹/16 (x⁻¹·2^252 as words): times 256
+    // puts it in the lanes' domain.
+    let scale = L::Element::from(256u64);
+    let mut inv = unsafe { L::from_elements(&lane_products.map(|i| i * scale)) };
+
+    // Backward: each group's inverses, then its additions.
+    let bucket_base = buckets.as_mut_ptr().cast::<u64>();
+    for g in (0..groups).rev() {
+        let start = 8 * g;
+        let lanes = live(g);
+        if g >= 1 {
+            for &t in &tags[start - 8..start] {
+                prefetch(&buckets[(t & !DOUBLE) as usize]);
+            }
+        }
+        let mut offsets = [0u64; 8];
+        let mut double: __mmask8 = 0;
+        for (l, &t) in tags[start..(start + 8).min(m)].iter().enumerate() {
+            offsets[l] = u64::from(t & !DOUBLE) * point_words as u64;
+            double |= u8::from(t & DOUBLE != 0) << l;
+        }
+        // SAFETY: eight u64s make one __m512i.
+        let offset = unsafe { std::mem::transmute::<[u64; 8], __m512i>(offsets) };
+        let y = _mm512_set1_epi64(words as i64);
+        let point_base = points[start..].as_ptr().cast::<u64>();
+        // SAFETY: live lanes are entries of `points`, and distinct in-range buckets (the caller's
+        // promise); the CPU has the features.
+        unsafe {
+            let inv_g = inv.mul(&prefix[g]);
+            inv = inv.mul(&dens_at(g));
+            let zero = L::Element::ZERO;
+            let px = L::gather(point_base, strided(point_words), lanes, &zero);
+            let py = L::gather(point_base, _mm512_add_epi64(strided(point_words), y), lanes, &zero);
+            let cx = L::gather(bucket_base, offset, lanes, &zero);
+            let cy = L::gather(bucket_base, _mm512_add_epi64(offset, y), lanes, &zero);
+            // Bounds (see `Lanes`): canonical inputs are below p, products below 2p.
+            let mut num = py.sub_plus(&cy, 1);
+            if double != 0 {
+                // The tangent's slope 3x² / 2y (both BN254 curves have a = 0).
+                let xx = cx.square();
+                num = L::select(double, &xx.add(&xx).canonical().add(&xx), &num);
+            }
+            let lambda = num.mul(&inv_g);
+            let x3 = lambda.square().sub_plus(&cx, 1).sub_plus(&px, 1).canonical();
+            let y3 = lambda.mul(&cx.sub_plus(&x3, 1)).sub_plus(&cy, 1).canonical();
+            x3.scatter(bucket_base, offset, lanes);
+            y3.scatter(bucket_base, _mm512_add_epi64(offset, y), lanes);
+        }
+    }
+    true
+}
