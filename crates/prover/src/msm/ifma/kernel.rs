@@ -8,6 +8,9 @@ use super::field::{Fq2x8, Fq8, Lanes};
 use super::{enter, DOUBLE};
 use crate::msm::batch_affine::Xy;
 
+/// Independent chains of prefix products (see [`add_batch`]).
+const CHAINS: usize = 4;
+
 /// Reusable memory for the kernel: the prefix products of the current batch.
 #[derive(Default)]
 pub(in crate::msm) struct Scratch {
@@ -74,18 +77,21 @@ pub(super) unsafe fn add_batch<L: WithScratch>(
     // which exists; the CPU has the features (the caller's promise).
     let dens_at = |g: usize| unsafe { L::gather(dens[8 * g..].as_ptr().cast(), strided(words), live(g), &one) };
 
-    // Forward: prefix[g] = the product, lane by lane, of the denominators of groups before g.
+    // Forward: prefix[g] = the product, lane by lane, of the denominators of the groups before
+    // g in its chain. A multiplication's latency is several times its throughput, so groups take
+    // turns over CHAINS independent chains instead of forming one.
     let prefix = L::prefix(scratch);
     prefix.clear();
     // SAFETY: the CPU has the features.
-    let mut product = unsafe { L::from_elements(&[one; 8]) };
+    let mut products = [unsafe { L::from_elements(&[one; 8]) }; CHAINS];
     for g in 0..groups {
-        prefix.push(product);
-        product = unsafe { product.mul(&dens_at(g)) };
+        let product = &mut products[g % CHAINS];
+        prefix.push(*product);
+        *product = unsafe { product.mul(&dens_at(g)) };
     }
 
-    // One inversion for all eight lanes' products (Montgomery's trick again, in scalar code).
-    let mut lane_products = unsafe { product.canonical().to_elements() };
+    // One inversion for all chains' lanes' products (Montgomery's trick again, in scalar code).
+    let mut lane_products: Vec<L::Element> = products.iter().flat_map(|p| unsafe { p.canonical().to_elements() }).collect();
     if lane_products.iter().any(|p| p.is_zero()) {
         return false;
     }
@@ -93,7 +99,10 @@ pub(super) unsafe fn add_batch<L: WithScratch>(
     // arkworks reads x·2^260 as 16x, so its inverse is x⁻¹/16 (x⁻¹·2^252 as words): times 256
     // puts it in the lanes' domain.
     let scale = L::Element::from(256u64);
-    let mut inv = unsafe { L::from_elements(&lane_products.map(|i| i * scale)) };
+    let mut invs: [L; CHAINS] = std::array::from_fn(|c| {
+        let lanes: [L::Element; 8] = std::array::from_fn(|l| lane_products[8 * c + l] * scale);
+        unsafe { L::from_elements(&lanes) }
+    });
 
     // Backward: each group's inverses, then its additions.
     let bucket_base = buckets.as_mut_ptr().cast::<u64>();
@@ -118,8 +127,9 @@ pub(super) unsafe fn add_batch<L: WithScratch>(
         // SAFETY: live lanes are entries of `points`, and distinct in-range buckets (the caller's
         // promise); the CPU has the features.
         unsafe {
+            let inv = &mut invs[g % CHAINS];
             let inv_g = inv.mul(&prefix[g]);
-            inv = inv.mul(&dens_at(g));
+            *inv = inv.mul(&dens_at(g));
             let zero = L::Element::ZERO;
             let px = L::gather(point_base, strided(point_words), lanes, &zero);
             let py = L::gather(point_base, _mm512_add_epi64(strided(point_words), y), lanes, &zero);
