@@ -55,11 +55,6 @@ fn load(args: &CircomArgs, zkey: &Path) -> Result<(CircomProver, bool)> {
         let circuit = r1cs::read(path)?;
         circom::attach_r1cs(&mut key, &circuit, path, zkey)?;
     }
-    if let Ok(engine) = std::env::var("ZKBATCH_MSM") {
-        if engine != "cpu" {
-            bail!("ZKBATCH_MSM={engine}: this build has only the cpu MSM engine");
-        }
-    }
     let prover = Prover::new(Arc::new(key)).with_context(|| format!("{}", zkey.display()))?;
     Ok((CircomProver::new(prover, zkey), cached))
 }

@@ -51,11 +51,6 @@ fn load_prover(pk_path: &Path) -> Result<(Prover, CircuitSpec)> {
     let key = ProvingKey::read(pk_path)?;
     let spec: CircuitSpec = key.circuit.parse().with_context(|| format!("{}: proving key for an unknown circuit", pk_path.display()))?;
     tracing::info!(pk = %pk_path.display(), circuit = %spec, ms = start.elapsed().as_secs_f64() * 1e3, "proving key loaded");
-    if let Ok(engine) = std::env::var("ZKBATCH_MSM") {
-        if engine != "cpu" {
-            bail!("ZKBATCH_MSM={engine}: this build has only the cpu MSM engine");
-        }
-    }
     Ok((Prover::new(Arc::new(key))?, spec))
 }
 

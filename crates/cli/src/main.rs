@@ -83,7 +83,9 @@ enum Command {
         generator on --input (a file or a folder), --wtns takes a witness instead.\n\
         A folder of inputs writes NAME.proof.json and NAME.public.json into --out for each NAME.json.\n\
         A failed input is reported and the others go on; the exit status is non-zero if any failed.\n\
-        ZKBATCH_MSM=cpu selects the MSM engine (cpu is the only one in this build).")]
+        ZKBATCH_MSM picks the MSM engine: cpu (the default: AVX-512 IFMA where the CPU has it),\n\
+        cpu-scalar (the same without IFMA) or arkworks; ZKBATCH_MSM_TABLE_MB caps its precomputed\n\
+        tables per key (0: none).")]
     Prove {
         /// The proving key written by `zkbatch setup`.
         #[arg(long, required_unless_present = "zkey")]

@@ -186,3 +186,23 @@ fn aggregate_refuses_bad_batches_before_proving() {
     // Nothing was computed for a refused batch: no parameters, no keys.
     assert!(!Path::new(cache).exists());
 }
+
+#[test]
+fn msm_engine_is_chosen_by_the_environment_and_unknown_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    let args = ["prove", "--json", "--pk", "m.pk", "--input", "inputs/input-000.json", "--proof", "proof.json", "--public", "public.json"];
+    let run = |engine: &str| Command::new(env!("CARGO_BIN_EXE_zkbatch")).current_dir(d).env("ZKBATCH_MSM", engine).args(args).output().unwrap();
+    for (engine, name) in [("cpu-scalar", "cpu-batch-affine"), ("arkworks", "cpu-arkworks")] {
+        let out = run(engine);
+        assert!(out.status.success(), "ZKBATCH_MSM={engine}: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(&format!("\"{name}")), "ZKBATCH_MSM={engine} should prove with {name}: {text}");
+    }
+    // With --json the error is JSON on stdout.
+    let out = run("cuda");
+    let err: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let message = err["error"].as_str().unwrap();
+    assert!(!out.status.success() && message.contains("ZKBATCH_MSM") && message.contains("cpu-scalar") && message.contains("arkworks"), "{message}");
+}

@@ -275,11 +275,12 @@ fn engine_selection() {
     assert_eq!(name(None, None), Ok(cpu_name(true, false)));
     assert_eq!(name(Some(""), None), Ok(cpu_name(true, false)));
     assert_eq!(name(Some("cpu"), Some("0")), Ok(cpu_name(true, false)));
+    assert_eq!(name(Some("cpu-scalar"), Some("0")), Ok("cpu-batch-affine"));
     assert_eq!(name(Some("arkworks"), None), Ok("cpu-arkworks"));
     assert_eq!(name(Some("ARKWORKS"), None), Ok("cpu-arkworks"));
     assert_eq!(name(Some("gpu"), None), Err(MsmError::UnknownEngine("gpu".into())));
     assert_eq!(name(Some("cpu"), Some("lots")), Err(MsmError::TableBudget("lots".into())));
     let message = name(Some("cuda"), None).unwrap_err().to_string();
-    assert!(message.contains("ZKBATCH_MSM") && message.contains("cuda") && message.contains("arkworks"), "{message}");
+    assert!(message.contains("ZKBATCH_MSM") && message.contains("cuda") && message.contains("cpu-scalar"), "{message}");
     assert_eq!("cpu".parse::<EngineKind>(), Ok(EngineKind::Cpu));
 }

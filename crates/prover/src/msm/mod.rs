@@ -9,7 +9,8 @@
 //!   where the CPU has it.
 //!
 //! [`default_engine`] picks the best engine, or the one named by `ZKBATCH_MSM` (`cpu`,
-//! `arkworks`); `ZKBATCH_MSM_TABLE_MB` sets the table budget per proving key (0: no tables).
+//! `cpu-scalar`, `arkworks`); `ZKBATCH_MSM_TABLE_MB` sets the table budget per proving key (0: no
+//! tables).
 
 mod batch_affine;
 mod branchless;
@@ -87,7 +88,7 @@ impl<'a> KeyBases<'a> {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MsmError {
-    #[error("ZKBATCH_MSM={0:?} names no MSM engine; use `cpu` (the default) or `arkworks`")]
+    #[error("ZKBATCH_MSM={0:?} names no MSM engine; use `cpu` (the default), `cpu-scalar` or `arkworks`")]
     UnknownEngine(String),
     #[error("ZKBATCH_MSM_TABLE_MB={0:?} is not a whole number of MiB (0 turns tables off)")]
     TableBudget(String),
@@ -98,6 +99,8 @@ pub enum MsmError {
 pub enum EngineKind {
     /// [`CpuMsm`], the default.
     Cpu,
+    /// [`CpuMsm`] with scalar field arithmetic only ([`CpuMsm::scalar_arithmetic`]).
+    CpuScalar,
     /// [`ArkworksMsm`].
     Arkworks,
 }
@@ -108,6 +111,7 @@ impl FromStr for EngineKind {
     fn from_str(s: &str) -> Result<EngineKind, MsmError> {
         match s.trim().to_ascii_lowercase().as_str() {
             "cpu" => Ok(EngineKind::Cpu),
+            "cpu-scalar" => Ok(EngineKind::CpuScalar),
             "arkworks" | "ark" => Ok(EngineKind::Arkworks),
             _ => Err(MsmError::UnknownEngine(s.to_string())),
         }
@@ -354,12 +358,13 @@ impl Msm for CpuMsm {
 pub fn engine(kind: EngineKind, table_budget: usize) -> Box<dyn Msm> {
     match kind {
         EngineKind::Cpu => Box::new(CpuMsm::with_table_budget(table_budget)),
+        EngineKind::CpuScalar => Box::new(CpuMsm::with_table_budget(table_budget).scalar_arithmetic()),
         EngineKind::Arkworks => Box::new(ArkworksMsm),
     }
 }
 
 /// The engine used when none is chosen: the best one available on this machine ([`CpuMsm`]),
-/// unless the environment says otherwise: `ZKBATCH_MSM=cpu|arkworks` picks the engine and
+/// unless the environment says otherwise: `ZKBATCH_MSM=cpu|cpu-scalar|arkworks` picks the engine and
 /// `ZKBATCH_MSM_TABLE_MB` the table budget per key (default: see [`default_table_budget`]).
 pub fn default_engine() -> Result<Box<dyn Msm>, MsmError> {
     select_engine(std::env::var_os("ZKBATCH_MSM").as_deref(), std::env::var_os("ZKBATCH_MSM_TABLE_MB").as_deref())
