@@ -21,9 +21,15 @@ use ark_ff::{AdditiveGroup, Zero};
 use rayon::prelude::*;
 
 use super::batch_affine::{AffineBuckets, Arithmetic, Xy};
+#[cfg(target_arch = "x86_64")]
+use super::ifma;
 use super::branchless::BranchlessSub;
 use super::digits::{digit, Windows};
 use super::pippenger::{self, batch_size, Accumulation, Costs, Plan, MAX_WINDOW};
+
+/// Bases per batch of doublings when the IFMA kernel builds a table (one inversion each).
+#[cfg(target_arch = "x86_64")]
+const LANES_CHUNK: usize = 1024;
 
 /// Scalars of up to this many bits use a table (canonical BN254 scalars have 254); longer
 /// integers take the plain path.
@@ -51,12 +57,17 @@ impl TableShape {
     }
 
     /// Modelled cost of building the table on `threads` threads: each base doubled up to its
-    /// top shift (a Jacobian doubling, 2M + 5S), each entry normalised to affine.
-    fn build_cost(&self, n: usize, threads: usize) -> f64 {
-        const DOUBLING: f64 = 8.0;
-        const NORMALISATION: f64 = 6.0;
+    /// top shift, either in Jacobian coordinates (2M + 5S) with each entry then normalised to
+    /// affine, or (with the IFMA kernel) as batched affine doublings, which need no
+    /// normalisation.
+    fn build_cost(&self, n: usize, threads: usize, costs: &Costs, arithmetic: Arithmetic) -> f64 {
+        let (doubling, normalisation) = match arithmetic {
+            Arithmetic::Scalar => (8.0, 6.0),
+            #[cfg(target_arch = "x86_64")]
+            Arithmetic::Lanes => (costs.affine_add + costs.inversion / LANES_CHUNK as f64, 0.0),
+        };
         let top = self.windows.get(self.windows.count() - 1).0;
-        n.div_ceil(threads.max(1)) as f64 * (top as f64 * DOUBLING + self.windows.count() as f64 * NORMALISATION)
+        n.div_ceil(threads.max(1)) as f64 * (top as f64 * doubling + self.windows.count() as f64 * normalisation)
     }
 }
 
@@ -79,7 +90,7 @@ pub(super) fn best_shape<P: SWCurveConfig>(
         .map(|width| TableShape { windows: Windows::of_width(TABLE_BITS, width) })
         .filter(|shape| shape.bytes::<P>(n) <= max_bytes)
         .map(|shape| (shape, plain - shape.cost(n, threads, &costs)))
-        .filter(|(shape, saving)| *saving > 0.0 && saving * uses >= shape.build_cost(n, threads))
+        .filter(|(shape, saving)| *saving > 0.0 && saving * uses >= shape.build_cost(n, threads, &costs, arithmetic))
         .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
@@ -187,6 +198,12 @@ where
     P::BaseField: BranchlessSub,
 {
     pub fn build(bases: &[Affine<P>], shape: TableShape, arithmetic: Arithmetic) -> Table<P> {
+        #[cfg(target_arch = "x86_64")]
+        if arithmetic == Arithmetic::Lanes {
+            if let Some(table) = Table::build_lanes(bases, shape) {
+                return table;
+            }
+        }
         let w = shape.windows.count() as usize;
         let zero = Xy { x: P::BaseField::ZERO, y: P::BaseField::ZERO };
         let mut shifts = vec![zero; bases.len() * w];
@@ -210,6 +227,32 @@ where
             }
         });
         Table { shape, arithmetic, shifts }
+    }
+
+    /// [`Table::build`] with batched affine doublings through the IFMA kernel; `None` if a base
+    /// cannot be doubled that way (invalid input: see `ifma::double_in_place`).
+    #[cfg(target_arch = "x86_64")]
+    fn build_lanes(bases: &[Affine<P>], shape: TableShape) -> Option<Table<P>> {
+        let arithmetic = Arithmetic::Lanes;
+        let w = shape.windows.count() as usize;
+        let zero = Xy { x: P::BaseField::ZERO, y: P::BaseField::ZERO };
+        let mut shifts = vec![zero; bases.len() * w];
+        let built = shifts.par_chunks_mut(LANES_CHUNK * w).zip(bases.par_chunks(LANES_CHUNK)).all(|(rows, bases)| {
+            let finite: Vec<(usize, Xy<P::BaseField>)> =
+                bases.iter().enumerate().filter_map(|(i, b)| Xy::from_affine(b).map(|xy| (i, arithmetic.enter(xy)))).collect();
+            let mut points: Vec<Xy<P::BaseField>> = finite.iter().map(|(_, p)| *p).collect();
+            let mut scratch = ifma::Scratch::default();
+            for j in 0..w {
+                for ((i, _), p) in finite.iter().zip(&points) {
+                    rows[i * w + j] = *p;
+                }
+                if j + 1 < w && !ifma::double_in_place(&mut points, shape.windows.get(j as u32).1, &mut scratch) {
+                    return false;
+                }
+            }
+            true
+        });
+        built.then_some(Table { shape, arithmetic, shifts })
     }
 
     pub fn bytes(&self) -> usize {

@@ -89,6 +89,26 @@ pub(super) fn add_batch<F: Field>(buckets: &mut [Xy<F>], tags: &[u32], points: &
     unreachable!("the IFMA kernel is chosen for BN254's fields only")
 }
 
+/// Doubles every point of `points` (in the lanes' domain, none at infinity) `times` times, as
+/// batches of affine doublings: `false` if a point has y = 0 (its double is infinity, which
+/// affine coordinates cannot hold; on BN254's prime-order groups only invalid input gets there),
+/// leaving `points` partly doubled.
+pub(super) fn double_in_place<F: Field>(points: &mut [Xy<F>], times: u32, scratch: &mut Scratch) -> bool {
+    let tags: Vec<u32> = (0..points.len() as u32).map(|i| i | DOUBLE).collect();
+    let mut dens = vec![F::ZERO; points.len()];
+    let mut before = points.to_vec();
+    for _ in 0..times {
+        before.copy_from_slice(points);
+        for (d, p) in dens.iter_mut().zip(points.iter()) {
+            *d = p.y.double();
+        }
+        if !add_batch(points, &tags, &before, &dens, scratch) {
+            return false;
+        }
+    }
+    true
+}
+
 /// `s` as a slice of `U` if `T` is `U`.
 fn same<T: 'static, U: 'static>(s: &[T]) -> Option<&[U]> {
     // SAFETY: T and U are the same type.
@@ -155,6 +175,22 @@ mod tests {
         let dens = [p.x - buckets[0].x, P::BaseField::ZERO, p.x - buckets[2].x];
         assert!(!add_batch(&mut buckets, &[0, 1, 2], &[p, p, p], &dens, &mut scratch));
         assert_eq!(buckets, before);
+    }
+
+    #[test]
+    fn doubling_in_place_equals_arkworks() {
+        if !available() {
+            return;
+        }
+        let mut rng = StdRng::seed_from_u64(56);
+        let start: Vec<ark_bn254::G2Affine> = (0..19).map(|_| ark_bn254::G2Projective::rand(&mut rng).into_affine()).collect();
+        let mut points: Vec<Xy<Fq2>> = start.iter().map(enter_point).collect();
+        assert!(double_in_place(&mut points, 5, &mut Scratch::default()));
+        let expected: Vec<ark_bn254::G2Affine> = start.iter().map(|p| (*p * ark_bn254::Fr::from(32u64)).into_affine()).collect();
+        assert_eq!(points.iter().map(leave_point).collect::<Vec<_>>(), expected);
+        // y = 0 cannot be doubled in affine coordinates: refused.
+        let mut flat = vec![Xy { x: enter(Fq::from(5u64)), y: Fq::ZERO }];
+        assert!(!double_in_place(&mut flat, 1, &mut Scratch::default()));
     }
 
     #[test]
