@@ -118,7 +118,7 @@ fn prefetch<T>(p: &T) {
 }
 
 /// Marks a batch entry that doubles its bucket (the point equals the bucket's content).
-const DOUBLE: u32 = 1 << 31;
+pub(super) const DOUBLE: u32 = 1 << 31;
 
 /// `K` buckets of affine points, filled through batches of independent affine additions.
 pub(super) struct AffineBuckets<P: SWCurveConfig>
@@ -240,7 +240,7 @@ where
                 self.batch_bucket.push(tag);
                 self.batch_point.push(p);
                 self.batch_den.push(den);
-                // The lanes kernel takes its own prefix products, eight chains side by side.
+                // The lanes kernel takes its own prefix products, lane by lane.
                 if self.arithmetic == Arithmetic::Scalar {
                     self.prefix.push(self.product);
                     self.product = self.product.mul_fast(&den);

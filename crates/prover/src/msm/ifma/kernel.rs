@@ -5,8 +5,8 @@ use std::arch::x86_64::*;
 use ark_ff::{AdditiveGroup, Field, Zero};
 
 use super::field::{Fq2x8, Fq8, Lanes};
-use super::{enter, DOUBLE};
-use crate::msm::batch_affine::Xy;
+use super::enter;
+use crate::msm::batch_affine::{Xy, DOUBLE};
 
 /// Independent chains of prefix products (see [`add_batch`]).
 const CHAINS: usize = 4;

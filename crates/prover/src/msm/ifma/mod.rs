@@ -21,11 +21,8 @@ use std::any::{Any, TypeId};
 use ark_bn254::{Fq, Fq2};
 use ark_ff::Field;
 
-use super::batch_affine::Xy;
+use super::batch_affine::{Xy, DOUBLE};
 pub(super) use kernel::Scratch;
-
-/// Marks a batch entry that doubles its bucket (as `batch_affine` does).
-pub(super) const DOUBLE: u32 = 1 << 31;
 
 /// Whether this CPU can run the kernel. The standard library caches the answer.
 #[inline]
