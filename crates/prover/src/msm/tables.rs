@@ -238,12 +238,12 @@ where
         let zero = Xy { x: P::BaseField::ZERO, y: P::BaseField::ZERO };
         let mut shifts = vec![zero; bases.len() * w];
         let built = shifts.par_chunks_mut(LANES_CHUNK * w).zip(bases.par_chunks(LANES_CHUNK)).all(|(rows, bases)| {
-            let finite: Vec<(usize, Xy<P::BaseField>)> =
-                bases.iter().enumerate().filter_map(|(i, b)| Xy::from_affine(b).map(|xy| (i, arithmetic.enter(xy)))).collect();
-            let mut points: Vec<Xy<P::BaseField>> = finite.iter().map(|(_, p)| *p).collect();
+            // Bases at infinity keep zero rows, unused (as in `build`).
+            let (finite, mut points): (Vec<usize>, Vec<Xy<P::BaseField>>) =
+                bases.iter().enumerate().filter_map(|(i, b)| Xy::from_affine(b).map(|xy| (i, arithmetic.enter(xy)))).unzip();
             let mut scratch = ifma::Scratch::default();
             for j in 0..w {
-                for ((i, _), p) in finite.iter().zip(&points) {
+                for (i, p) in finite.iter().zip(&points) {
                     rows[i * w + j] = *p;
                 }
                 if j + 1 < w && !ifma::double_in_place(&mut points, shape.windows.get(j as u32).1, &mut scratch) {
