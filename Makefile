@@ -1,7 +1,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: demo test bootstrap build test-rust test-forge bench fixtures gas-snapshot bench-circom bench-msm bench-relayer
+.PHONY: demo test bootstrap build test-rust test-forge bench fixtures bindings gas-snapshot bench-circom bench-msm bench-relayer
 
 # The README's two commands -----------------------------------------------------------------
 
@@ -35,9 +35,15 @@ gas-snapshot: bootstrap
 	node scripts/gen-snarkjs-verifiers.mjs
 	. scripts/env.sh && forge snapshot
 
-# Regenerates the forge fixtures (verifiers, proofs, Poseidon contracts and vectors) with our prover.
+# Regenerates the forge fixtures (verifiers, proofs, Poseidon contracts and vectors) and the
+# generated contracts (Poseidon, verifier interfaces) with our prover and generators.
 fixtures:
-	ZKBATCH_SKIP_FORGE_BUILD=1 ZKBATCH_UPDATE_FIXTURES=1 cargo test --locked -p zkbatch-solgen --test fixtures
+	ZKBATCH_UPDATE_FIXTURES=1 cargo test --locked -p zkbatch-solgen --test it fixtures::
+
+# Regenerates the ABI (and registry bytecode) the Rust bindings are built from, crates/evm/abi/,
+# from forge's artifacts of contracts/ (a test fails when they are stale).
+bindings: bootstrap
+	ZKBATCH_UPDATE_BINDINGS=1 cargo test --locked -p zkbatch-evm --test it bindings::
 
 # Proving time against plain ark-groth16, side by side (figures in BENCHMARKS.md).
 bench:
@@ -56,14 +62,14 @@ bench-msm:
 # The relayer under load: ZKBATCH_BENCH_PROOFS proofs (default 10,000) posted over HTTP to a relayer on
 # anvil + SQLite; proofs/s accepted and confirmed, gas per proof (figures in BENCHMARKS.md).
 bench-relayer: bootstrap
-	cargo test --locked -p zkbatch-relayer --test load -- --ignored --nocapture
+	cargo test --locked -p zkbatch-relayer --test it load:: -- --ignored --nocapture
 
 # Recursive aggregation: the full halo2 circuit (pairing check) under MockProver, N = 1 and 2 valid,
 # and the invalid cases (also in `make test`), plus N = 4 (ignored there), alone, with cell counts,
 # columns and times on stderr. ZKBATCH_AGG_K picks 2^k rows.
 .PHONY: test-aggregation
 test-aggregation:
-	cargo test --locked -p zkbatch-aggregator --test recursive_mock -- --include-ignored --test-threads=1 --nocapture
+	cargo test --locked -p zkbatch-aggregator --test it recursive_mock:: -- --include-ignored --test-threads=1 --nocapture
 
 # Recursive aggregation, real proofs (and the insecure KZG setup timed beside halo2's): insecure KZG setup, keygen (cached), proving, native checks
 # and gas on anvil through AggregatedProofRegistry, for N = ZKBATCH_AGG_NS (default 1,2,4), with
@@ -71,9 +77,9 @@ test-aggregation:
 # profile builds dependencies (halo2, all the proving work) at opt-level 3, as release would.
 .PHONY: bench-aggregation fixtures-aggregate
 bench-aggregation: bootstrap
-	ZKBATCH_AGG_NS=$${ZKBATCH_AGG_NS:-1,2,4} cargo test --locked -p zkbatch-aggregator --test recursive_prove -- --ignored --nocapture
+	ZKBATCH_AGG_NS=$${ZKBATCH_AGG_NS:-1,2,4} cargo test --locked -p zkbatch-aggregator --test it recursive_prove:: -- --ignored --nocapture
 
 # Regenerates the checked-in aggregate proof fixture (test/fixtures/AggregateVerifierN2L2K20.sol,
 # AggregateFixtureN2L2K20.sol, aggregate_n2_l2_k20.json): one aggregate proof of N = 2 (minutes).
 fixtures-aggregate:
-	cargo test --locked -p zkbatch-aggregator --test recursive_fixture -- --ignored --nocapture regenerate_fixture
+	cargo test --locked -p zkbatch-aggregator --test it recursive_fixture::regenerate_fixture -- --ignored --nocapture

@@ -18,7 +18,7 @@ contract PoseidonT2 {
             let s0 := 0x09c46e9ec68e9bd4fe1faaba294cba38a71aa177534cdd1b6c7dc0dbd0abd7a7
             let s1 := calldataload(0x4)
             let F := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
-            if iszero(lt(s1, F)) { mstore(0x00, 0xcac0fb3600000000000000000000000000000000000000000000000000000000) revert(0x00, 0x04) }
+            if iszero(lt(s1, F)) { mstore(0x00, 0xcac0fb3600000000000000000000000000000000000000000000000000000000) /* InputNotInField() */ revert(0x00, 0x04) }
             s1 := add(s1, 0x0c0356530896eec42a97ed937f3135cfc5142b3ae405b8343c1d83ffa604cb81)
             // full round 0
             { let q := mulmod(s0, s0, F) s0 := add(mulmod(mulmod(q, q, F), s0, F), 0x250f5116a417d76aaa422952fcc5b33329f7714fc26d56c0432507fc740a87c4) }

@@ -19,7 +19,7 @@ contract PoseidonT3 {
             let s1 := calldataload(0x4)
             let s2 := calldataload(0x24)
             let F := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
-            if iszero(and(lt(s1, F), lt(s2, F))) { mstore(0x00, 0xcac0fb3600000000000000000000000000000000000000000000000000000000) revert(0x00, 0x04) }
+            if iszero(and(lt(s1, F), lt(s2, F))) { mstore(0x00, 0xcac0fb3600000000000000000000000000000000000000000000000000000000) /* InputNotInField() */ revert(0x00, 0x04) }
             s1 := add(s1, 0x00f1445235f2148c5986587169fc1bcd887b08d4d00868df5696fff40956e864)
             s2 := add(s2, 0x08dff3487e8ac99e1f29a058d0fa80b930c728730b7ab36ce879f3890ecf73f5)
             // full round 0

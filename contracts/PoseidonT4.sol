@@ -53,7 +53,7 @@ contract PoseidonT4 {
             let s2 := calldataload(0x24)
             let s3 := calldataload(0x44)
             let F := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
-            if iszero(and(and(lt(s1, F), lt(s2, F)), lt(s3, F))) { mstore(0x00, 0xcac0fb3600000000000000000000000000000000000000000000000000000000) revert(0x00, 0x04) }
+            if iszero(and(and(lt(s1, F), lt(s2, F)), lt(s3, F))) { mstore(0x00, 0xcac0fb3600000000000000000000000000000000000000000000000000000000) /* InputNotInField() */ revert(0x00, 0x04) }
             s1 := add(s1, 0x265ddfe127dd51bd7239347b758f0a1320eb2cc7450acc1dad47f80c8dcf34d6)
             s2 := add(s2, 0x199750ec472f1809e0f66a545e1e51624108ac845015c2aa3dfc36bab497d8aa)
             s3 := add(s3, 0x157ff3fe65ac7208110f06a5f74302b14d743ea25067f0ffd032f787c7f1cdf8)

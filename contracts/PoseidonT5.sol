@@ -89,7 +89,7 @@ contract PoseidonT5 {
             let s3 := calldataload(0x44)
             let s4 := calldataload(0x64)
             let F := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
-            if iszero(and(and(and(lt(s1, F), lt(s2, F)), lt(s3, F)), lt(s4, F))) { mstore(0x00, 0xcac0fb3600000000000000000000000000000000000000000000000000000000) revert(0x00, 0x04) }
+            if iszero(and(and(and(lt(s1, F), lt(s2, F)), lt(s3, F)), lt(s4, F))) { mstore(0x00, 0xcac0fb3600000000000000000000000000000000000000000000000000000000) /* InputNotInField() */ revert(0x00, 0x04) }
             s1 := add(s1, 0x0554d736315b8662f02fdba7dd737fbca197aeb12ea64713ba733f28475128cb)
             s2 := add(s2, 0x2f83b9df259b2b68bcd748056307c37754907df0c0fb0035f5087c58d5e8c2d4)
             s3 := add(s3, 0x2ca70e2e8d7f39a12447ac83052451b461f15f8b41a75ef31915208f5aba9683)

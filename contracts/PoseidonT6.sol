@@ -112,7 +112,7 @@ contract PoseidonT6 {
             let s4 := calldataload(0x64)
             let s5 := calldataload(0x84)
             let F := 0x30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001
-            if iszero(and(and(and(and(lt(s1, F), lt(s2, F)), lt(s3, F)), lt(s4, F)), lt(s5, F))) { mstore(0x00, 0xcac0fb3600000000000000000000000000000000000000000000000000000000) revert(0x00, 0x04) }
+            if iszero(and(and(and(and(lt(s1, F), lt(s2, F)), lt(s3, F)), lt(s4, F)), lt(s5, F))) { mstore(0x00, 0xcac0fb3600000000000000000000000000000000000000000000000000000000) /* InputNotInField() */ revert(0x00, 0x04) }
             s1 := add(s1, 0x0ab7b291388e5c9e43c0dc1f591fb83ecdb65022e1b70af43b8a7b40c1dff7c3)
             s2 := add(s2, 0x2b7cbb217896f52c9a8c088e654af21e84cde754a3cef5b15c4d5466612d6adf)
             s3 := add(s3, 0x2bc6b0ddbe1d701b6570428bdc1ca1bf0da59ff3bbbb95fc2bc71c0c6e67a65c)

@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
-/// The single verifier's reverting entry (crates/solgen's `Groth16Verifier.verify`).
-interface IGroth16Verifier {
-    function verify(bytes calldata proof, uint256[] calldata input) external view;
-}
+import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
 
 /// The relayer's on-chain end: it hands proofs to a generated verifier and emits one
 /// `ProofVerified` per proof only if the whole call verified. The event carries the proof's key

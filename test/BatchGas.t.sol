@@ -1,29 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Check} from "./utils/Check.sol";
-import {BatchInputs} from "./utils/BatchInputs.sol";
+import {vm} from "./utils/Check.sol";
 import {BatchCalls} from "./BatchVerifier.t.sol";
-import {Groth16BatchVerifierN2} from "./fixtures/Groth16BatchVerifierN2.sol";
-import {Groth16BatchVerifierN4} from "./fixtures/Groth16BatchVerifierN4.sol";
-import {Groth16VerifierN2} from "./fixtures/Groth16VerifierN2.sol";
-import {Groth16VerifierN4} from "./fixtures/Groth16VerifierN4.sol";
-import {BatchFixtureN2} from "./fixtures/BatchFixtureN2.sol";
-import {BatchFixtureN4} from "./fixtures/BatchFixtureN4.sol";
-
-interface GasCheats {
-    function snapshotGasLastCall(string calldata group, string calldata name) external returns (uint256);
-    function snapshotValue(string calldata group, string calldata name, uint256 value) external;
-}
 
 /// All-in gas per proof of batch verification, beside single verification: what a transaction
 /// sending the call would use (21,000 + calldata at 16 gas per non-zero byte and 4 per zero byte
 /// + the call's execution gas), recorded in snapshots/BatchGas.json. The Rust test
-/// `crates/aggregator/tests/anvil.rs` sends the same transactions to anvil and checks that their
+/// `crates/aggregator/tests/it/anvil.rs` sends the same transactions to anvil and checks that their
 /// receipts' gasUsed equals these figures.
 abstract contract BatchGasCases is BatchCalls {
-    GasCheats constant cheats = GasCheats(address(uint160(uint256(keccak256("hevm cheat code")))));
-
     function allProofs() internal pure virtual returns (uint256[8][] memory);
     function allInputs() internal pure virtual returns (uint256[][] memory);
     function single() internal virtual returns (address);
@@ -33,10 +19,10 @@ abstract contract BatchGasCases is BatchCalls {
     }
 
     function record(string memory name, bytes memory data, uint256 count) internal {
-        uint256 execution = cheats.snapshotGasLastCall("BatchGas", string.concat(name, "_execution"));
+        uint256 execution = vm.snapshotGasLastCall("BatchGas", string.concat(name, "_execution"));
         uint256 total = 21_000 + calldataGas(data) + execution;
-        cheats.snapshotValue("BatchGas", string.concat(name, "_tx"), total);
-        cheats.snapshotValue("BatchGas", string.concat(name, "_tx_per_proof"), total / count);
+        vm.snapshotValue("BatchGas", string.concat(name, "_tx"), total);
+        vm.snapshotValue("BatchGas", string.concat(name, "_tx_per_proof"), total / count);
     }
 
     function batch(uint256 count) internal {
@@ -72,20 +58,4 @@ abstract contract BatchGasCases is BatchCalls {
     function test_gas_N16() public { batch(16); }
     function test_gas_N32() public { batch(32); }
     function test_gas_N64() public { batch(64); }
-}
-
-contract BatchGasN2Test is BatchGasCases {
-    function setUp() public { verifier = address(new Groth16BatchVerifierN2()); }
-    function n() internal pure override returns (uint256) { return 2; }
-    function single() internal override returns (address) { return address(new Groth16VerifierN2()); }
-    function allProofs() internal pure override returns (uint256[8][] memory) { return BatchFixtureN2.proofs(); }
-    function allInputs() internal pure override returns (uint256[][] memory) { return BatchInputs.n2(); }
-}
-
-contract BatchGasN4Test is BatchGasCases {
-    function setUp() public { verifier = address(new Groth16BatchVerifierN4()); }
-    function n() internal pure override returns (uint256) { return 4; }
-    function single() internal override returns (address) { return address(new Groth16VerifierN4()); }
-    function allProofs() internal pure override returns (uint256[8][] memory) { return BatchFixtureN4.proofs(); }
-    function allInputs() internal pure override returns (uint256[][] memory) { return BatchInputs.n4(); }
 }

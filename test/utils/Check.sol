@@ -29,6 +29,7 @@ abstract contract Check {
 
 /// forge's cheatcodes, declared here for what we use.
 interface Vm {
+    function snapshotGasLastCall(string calldata group, string calldata name) external returns (uint256);
     function snapshotValue(string calldata group, string calldata name, uint256 value) external;
     function readFile(string calldata path) external view returns (string memory);
 }

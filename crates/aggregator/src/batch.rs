@@ -4,30 +4,47 @@
 //! batch it would have joined; [`check`] verifies a set of proofs the fast way (one multi-pairing)
 //! and, only when that fails, one by one to name the bad ones.
 
+use zkbatch_evm::batch_transcript as transcript;
+use zkbatch_evm::word::{vk_hash, Word};
 use zkbatch_prover::verify::{PreparedKey, VerifyError};
 use zkbatch_prover::{Fr, Proof, VerifyingKey};
-use zkbatch_solgen::evm::{vk_hash, Word};
 
-use crate::{calldata, rlc, transcript};
+use crate::rlc;
 
 /// A proof, its public inputs, and a name to report it by (a file name, a request id).
 #[derive(Clone, Debug, PartialEq)]
 pub struct BatchItem {
+    /// What to call it in errors.
     pub name: String,
+    /// The proof.
     pub proof: Proof,
+    /// Its public inputs.
     pub inputs: Vec<Fr>,
 }
 
+/// Why a batch is refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BatchError {
+    /// No proofs.
     #[error("the batch is empty")]
     Empty,
+    /// The batch verifier folds inputs: a key without any has nothing to fold.
     #[error("the verifying key has no public inputs; the batch verifier needs at least one")]
     NoPublicInputs,
+    /// One proof does not verify alone (or has the wrong input count).
     #[error("{name}: {source}")]
-    Proof { name: String, source: VerifyError },
+    Proof {
+        /// The proof's name.
+        name: String,
+        /// Why.
+        source: VerifyError,
+    },
+    /// The batch check failed; these proofs are the invalid ones.
     #[error("the batch check failed; invalid: {}", .invalid.join(", "))]
-    Invalid { invalid: Vec<String> },
+    Invalid {
+        /// The invalid proofs' names.
+        invalid: Vec<String>,
+    },
 }
 
 /// Checks `items` with one multi-pairing; if that fails, verifies each to name the invalid ones.
@@ -77,6 +94,7 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// An empty batch for proofs of `vk`; refused for a key without public inputs.
     pub fn new(vk: VerifyingKey) -> Result<Batch, BatchError> {
         public_inputs(&vk)?;
         let vk_hash = vk_hash(&vk);
@@ -94,24 +112,34 @@ impl Batch {
         Ok(())
     }
 
+    /// How many proofs it holds.
     pub fn len(&self) -> usize {
         self.proofs.len()
     }
 
+    /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.proofs.is_empty()
     }
 
+    /// The proofs' names, in order.
     pub fn names(&self) -> &[String] {
         &self.names
     }
 
+    /// The proofs, in order.
     pub fn proofs(&self) -> &[Proof] {
         &self.proofs
     }
 
+    /// Each proof's public inputs, in order.
     pub fn inputs(&self) -> &[Vec<Fr>] {
         &self.inputs
+    }
+
+    /// The key's public-input count (n in `verifyBatch(uint256[8][], uint256[n][])`).
+    pub fn inputs_per_proof(&self) -> usize {
+        self.key.verifying_key().gamma_abc_g1.len() - 1
     }
 
     /// keccak256 of the key's words, as the contract's `VK_HASH`.
@@ -119,11 +147,12 @@ impl Batch {
         self.vk_hash
     }
 
-    /// The transcript seed and challenges the contract will use for this batch.
+    /// The transcript seed the contract will use for this batch.
     pub fn seed(&self) -> Word {
         transcript::seed(&self.vk_hash, self.proofs.iter().zip(self.inputs.iter().map(Vec::as_slice)))
     }
 
+    /// The challenges the contract will use for this batch, r₀ = 1 first.
     pub fn challenges(&self) -> Vec<u128> {
         transcript::challenges(&self.seed(), self.len())
     }
@@ -144,7 +173,6 @@ impl Batch {
 
     /// Calldata for `verifyBatch` with this batch.
     pub fn calldata(&self) -> Vec<u8> {
-        let n = self.key.verifying_key().gamma_abc_g1.len() - 1;
-        calldata::encode_call(&calldata::verify_batch_signature(n), &self.proofs, &self.inputs)
+        zkbatch_evm::calldata::verify_batch(self.inputs_per_proof(), &self.proofs, &self.inputs)
     }
 }

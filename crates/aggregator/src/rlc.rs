@@ -5,7 +5,8 @@
 //!
 //! one multi-pairing of N + 3 pairs, the same equation the on-chain batch verifier checks. It holds
 //! for valid proofs whatever the rᵢ; for an invalid one it holds with probability ≤ 2⁻¹²⁸ over
-//! challenges the prover cannot choose (see [`crate::transcript`]).
+//! challenges the prover cannot choose (`zkbatch_evm::batch_transcript`, or the aggregation
+//! circuit's Poseidon transcript).
 
 use ark_bn254::{Bn254, G1Affine, G1Projective, G2Affine};
 use ark_ec::pairing::Pairing;

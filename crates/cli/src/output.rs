@@ -2,11 +2,24 @@
 
 use std::io::IsTerminal;
 
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 use tracing_subscriber::EnvFilter;
 
-pub fn init_logging(verbose: u8) {
+/// How a command reports: text or JSON, and how much logging.
+#[derive(Args, Clone, Copy, Debug)]
+pub(crate) struct OutputOpts {
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// More log output on stderr (-v: per proof, -vv: per phase). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+/// Logs to stderr at the level `-v` asks for.
+pub(crate) fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "warn",
         1 => "info",
@@ -16,7 +29,8 @@ pub fn init_logging(verbose: u8) {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
 }
 
-pub struct Output {
+/// Where a command's text and JSON go.
+pub(crate) struct Output {
     json: bool,
     /// Whether the JSON document was printed: stdout holds one document, so a later error goes
     /// to stderr (the document already says `"ok": false`).
@@ -24,30 +38,30 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn new(json: bool) -> Self {
+    pub(crate) fn new(json: bool) -> Self {
         Output { json, printed: std::cell::Cell::new(false) }
     }
 
-    pub fn is_json(&self) -> bool {
+    pub(crate) fn is_json(&self) -> bool {
         self.json
     }
 
     /// A line for people; silent in JSON mode so stdout stays one document.
-    pub fn say(&self, line: impl AsRef<str>) {
+    pub(crate) fn say(&self, line: impl AsRef<str>) {
         if !self.json {
             println!("{}", line.as_ref());
         }
     }
 
     /// The command's result: the JSON document, or nothing (text was already said).
-    pub fn result(&self, value: Value) {
+    pub(crate) fn result(&self, value: Value) {
         if self.json {
             println!("{}", serde_json::to_string_pretty(&value).expect("JSON serialises"));
             self.printed.set(true);
         }
     }
 
-    pub fn error(&self, err: &anyhow::Error) {
+    pub(crate) fn error(&self, err: &anyhow::Error) {
         if self.json && !self.printed.get() {
             let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
             println!("{}", serde_json::json!({ "ok": false, "error": format!("{err:#}"), "causes": chain }));
@@ -57,7 +71,7 @@ impl Output {
     }
 
     /// A progress bar on stderr when it is a terminal and the output is for people; hidden otherwise.
-    pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
+    pub(crate) fn progress(&self, len: u64, what: &str) -> ProgressBar {
         if self.json || !std::io::stderr().is_terminal() {
             return ProgressBar::hidden();
         }
@@ -73,7 +87,7 @@ impl Output {
 }
 
 /// The process's resident memory now and at its peak, in GiB (Linux; zeros elsewhere).
-pub fn memory_gib() -> (f64, f64) {
+pub(crate) fn memory_gib() -> (f64, f64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| -> f64 {
         status
@@ -87,7 +101,7 @@ pub fn memory_gib() -> (f64, f64) {
 
 /// One long phase of work (keygen, proving): a spinner with elapsed time and memory while it runs,
 /// a line with its time and peak memory when it ends, and a record for the JSON document.
-pub struct Phase {
+pub(crate) struct Phase {
     name: String,
     start: std::time::Instant,
     bar: ProgressBar,
@@ -96,7 +110,7 @@ pub struct Phase {
 }
 
 impl Output {
-    pub fn phase(&self, name: &str) -> Phase {
+    pub(crate) fn phase(&self, name: &str) -> Phase {
         // Linux: restart the kernel's peak-RSS count, so each phase reports its own peak.
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         let bar = if self.json || !std::io::stderr().is_terminal() {
@@ -125,7 +139,7 @@ impl Output {
 
 impl Phase {
     /// Ends the phase: prints its line (text mode) and returns its record.
-    pub fn finish(mut self, out: &Output) -> Value {
+    pub(crate) fn finish(mut self, out: &Output) -> Value {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(t) = self.ticker.take() {
             let _ = t.join();

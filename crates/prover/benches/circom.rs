@@ -20,7 +20,7 @@ use ark_ff::UniformRand;
 use ark_groth16::Groth16;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
 use zkbatch_prover::circom::{wasm::WitnessCalculator, wtns, zkey, CircomProver};
-use zkbatch_prover::qap::CircomReduction;
+use zkbatch_prover::CircomReduction;
 use zkbatch_prover::{Fr, Prover, ProvingKey};
 
 fn ms(d: Duration) -> f64 {

@@ -9,19 +9,31 @@ use serde::{Deserialize, Serialize};
 
 use crate::Fr;
 
+/// Why a decimal string is not a field element.
 #[derive(Debug, thiserror::Error, PartialEq, Eq, Clone)]
 pub enum FieldError {
+    /// The text, as given, is empty or has a character other than the digits 0–9 (no sign, no hex).
     #[error("{0:?} is not a decimal integer")]
     NotDecimal(String),
+    /// The value is at or above the field's modulus; it is refused, not reduced.
     #[error("{value} is not a canonical {field} element: it is ≥ the modulus {modulus}")]
-    NotCanonical { value: String, field: &'static str, modulus: String },
+    NotCanonical {
+        /// The digits as given, surrounding whitespace trimmed.
+        value: String,
+        /// Which field: `"scalar field"` (Fr) or `"base field"` (Fq).
+        field: &'static str,
+        /// That field's modulus, in decimal.
+        modulus: String,
+    },
 }
 
 /// A decimal integer as found in JSON: a string (snarkjs) or a plain number (hand-written inputs).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Decimal {
+    /// A decimal string, as snarkjs writes every value.
     Text(String),
+    /// A JSON number, for small values only (up to `u64::MAX`).
     Number(u64),
 }
 
@@ -41,6 +53,7 @@ impl From<Fr> for Decimal {
 }
 
 impl Decimal {
+    /// The field element; refuses text that is not decimal or is ≥ the modulus (see [`parse_decimal`]).
     pub fn to_field<F: PrimeField>(&self) -> Result<F, FieldError> {
         match self {
             Decimal::Text(s) => parse_decimal(s),
@@ -67,6 +80,7 @@ pub fn parse_decimal<F: PrimeField>(s: &str) -> Result<F, FieldError> {
     Ok(F::from_le_bytes_mod_order(&value.to_bytes_le()))
 }
 
+/// The canonical decimal string of a field element, as snarkjs writes it.
 pub fn to_decimal<F: PrimeField>(v: &F) -> String {
     BigUint::from_bytes_le(&v.into_bigint().to_bytes_le()).to_string()
 }
@@ -79,6 +93,7 @@ fn field_name<F: PrimeField>() -> &'static str {
     }
 }
 
+/// A uniformly random scalar drawn from `rng`.
 pub fn random<R: Rng>(rng: &mut R) -> Fr {
     Fr::rand(rng)
 }

@@ -28,6 +28,7 @@ use crate::r1cs::R1cs;
 use crate::{Fr, VerifyingKey};
 
 const MAGIC: &[u8; 8] = b"ZKBATCHK";
+/// The key-file format version this build writes, and the only one it reads.
 pub const FORMAT_VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 
@@ -36,6 +37,7 @@ const HEADER_LEN: usize = 8 + 4 + 8 + 32;
 pub struct ProvingKey {
     /// Which circuit this key proves, e.g. `merkle-20` (see [`crate::circuits::CircuitSpec`]).
     pub circuit: String,
+    /// The Groth16 proving key proper, its verifying key included.
     pub groth16: ark_groth16::ProvingKey<Bn254>,
     /// A and B always; C may be empty under the circom reduction (a zkey holds no C, and the
     /// reduction does not need it), in which case the prover cannot name a broken constraint.
@@ -44,24 +46,67 @@ pub struct ProvingKey {
     pub reduction: Reduction,
 }
 
+/// Why a proving key could not be made, written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// Reading or writing a file or folder failed.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file or folder at fault.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The file does not start with the `ZKBATCHK` magic.
     #[error("{path} is not a zkbatch proving key (it does not start with the ZKBATCHK magic); make one with `zkbatch setup`")]
-    Foreign { path: PathBuf },
+    Foreign {
+        /// The file refused.
+        path: PathBuf,
+    },
+    /// The file is of a format version other than [`FORMAT_VERSION`].
     #[error("{path} is a proving key of format version {found}, this zkbatch reads version {FORMAT_VERSION}; run `zkbatch setup` again")]
-    Version { path: PathBuf, found: u32 },
+    Version {
+        /// The file refused.
+        path: PathBuf,
+        /// The version in the file's header.
+        found: u32,
+    },
+    /// The file is shorter than its header, or its payload is not the length the header announces.
     #[error("{path} is truncated: the header announces {expected} bytes of key, the file holds {found}")]
-    Truncated { path: PathBuf, expected: u64, found: u64 },
+    Truncated {
+        /// The file refused.
+        path: PathBuf,
+        /// Payload bytes the header announces, or the header's own length if the file is shorter.
+        expected: u64,
+        /// Payload bytes present, or the whole file's length if it is shorter than a header.
+        found: u64,
+    },
+    /// The payload's BLAKE3 hash does not match the one in the header.
     #[error("{path} is corrupt: its content hash does not match its header")]
-    Corrupt { path: PathBuf },
+    Corrupt {
+        /// The file refused.
+        path: PathBuf,
+    },
+    /// The payload hashes correctly but is not an arkworks encoding of a key.
     #[error("{path} could not be decoded: {source}")]
-    Decode { path: PathBuf, source: SerializationError },
+    Decode {
+        /// The file refused.
+        path: PathBuf,
+        /// What arkworks' deserialiser refused.
+        source: SerializationError,
+    },
+    /// The key decodes but its parts do not fit together (see [`ProvingKey::check_shape`]).
     #[error("{path} is inconsistent: {what}")]
-    Inconsistent { path: PathBuf, what: String },
+    Inconsistent {
+        /// The file refused.
+        path: PathBuf,
+        /// Which part does not fit, and how.
+        what: String,
+    },
+    /// arkworks could not serialise the key.
     #[error("could not encode the proving key: {0}")]
     Encode(SerializationError),
+    /// Synthesising the circuit or generating the Groth16 parameters failed.
     #[error("setup failed: {0}")]
     Setup(#[from] SynthesisError),
 }
@@ -95,10 +140,13 @@ impl ProvingKey {
         Ok(ProvingKey { circuit: circuit_id.to_string(), groth16, r1cs, reduction })
     }
 
+    /// The verifying key that goes with this proving key.
     pub fn verifying_key(&self) -> &VerifyingKey {
         &self.groth16.vk
     }
 
+    /// The key file's bytes: header and payload as laid out in the module docs; fails only if the
+    /// key cannot be encoded.
     pub fn to_bytes(&self) -> Result<Vec<u8>, KeyError> {
         let mut payload = Vec::with_capacity(self.uncompressed_size());
         self.serialize_uncompressed(&mut payload).map_err(KeyError::Encode)?;
@@ -171,11 +219,13 @@ impl ProvingKey {
         Ok(())
     }
 
+    /// Writes the key file to `path`, replacing any file there.
     pub fn write(&self, path: &Path) -> Result<(), KeyError> {
         let bytes = self.to_bytes()?;
         fs::write(path, bytes).map_err(|source| KeyError::Io { path: path.to_path_buf(), source })
     }
 
+    /// Reads a key file; refuses what [`ProvingKey::from_bytes`] refuses.
     pub fn read(path: &Path) -> Result<ProvingKey, KeyError> {
         let bytes = fs::read(path).map_err(|source| KeyError::Io { path: path.to_path_buf(), source })?;
         ProvingKey::from_bytes(&bytes, path)
@@ -190,6 +240,7 @@ pub struct KeyCache {
 }
 
 impl KeyCache {
+    /// A cache in `dir`; the folder is made on the first store, not here.
     pub fn new(dir: impl Into<PathBuf>) -> KeyCache {
         KeyCache { dir: dir.into() }
     }
@@ -202,10 +253,12 @@ impl KeyCache {
             .or_else(|| var("HOME").map(|d| d.join(".cache").join("zkbatch")))
     }
 
+    /// The folder the cached keys are kept in.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
+    /// Where the key named `name` is, or would be, cached: `<dir>/<name>.pk`.
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.join(format!("{name}.pk"))
     }

@@ -1,11 +1,20 @@
 //! zkbatch's Groth16 prover over BN254.
 //!
-//! - [`prover::Prover`]: the proving pipeline (witness → QAP → MSMs) with per-phase timings.
-//! - [`keys::ProvingKey`]: setup and a fast-loading key file.
+//! - [`Prover`]: the proving pipeline (witness → QAP → MSMs) with per-phase timings
+//!   ([`ProofReport`]); the private modules `witness`, `qap` and `r1cs` are its steps.
+//! - [`keys`]: setup ([`ProvingKey`]) and a fast-loading key file, cached conversions.
+//! - [`msm`]: the MSM engines behind one trait.
+//! - [`verify`]: verification with named refusals.
 //! - [`poseidon`] and [`circuits`]: circomlib-compatible Poseidon and the Merkle-membership circuit.
 //! - [`circom`]: circom's `.r1cs`, `.wtns` and `.wasm` and snarkjs's `.zkey`, for proving circom circuits.
 //! - [`snarkjs`]: proof.json, public.json and verification_key.json, read and written.
+//! - [`field`]: field elements as circom and snarkjs write them.
 //! - [`pool`]: many proofs with a bounded number in flight.
+//!
+//! Unsafe code is denied here but in the MSM kernels (`msm`), where each block says why it is
+//! sound.
+
+#![deny(unsafe_code)]
 
 pub mod circom;
 pub mod circuits;
@@ -14,17 +23,19 @@ pub mod keys;
 pub mod msm;
 pub mod pool;
 pub mod poseidon;
-pub mod prover;
-pub mod qap;
-pub mod r1cs;
-pub mod report;
+mod prover;
+mod qap;
+mod r1cs;
+mod report;
 pub mod snarkjs;
 pub mod verify;
-pub mod witness;
+mod witness;
 
 pub use ark_bn254::{Fq, Fr};
 pub use keys::ProvingKey;
-pub use prover::Prover;
+pub use prover::{ProveError, Prover};
+pub use qap::{CircomReduction, QapError, Reduction};
+pub use r1cs::R1cs;
 pub use report::ProofReport;
 
 /// A Groth16 proof over BN254.

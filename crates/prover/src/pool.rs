@@ -9,6 +9,7 @@ use std::sync::mpsc;
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+/// How many workers run jobs, and how many jobs may be in flight at once.
 #[derive(Clone, Copy, Debug)]
 pub struct PoolConfig {
     /// Worker threads. Each proof is itself parallel, so a few workers saturate a machine.
@@ -18,6 +19,7 @@ pub struct PoolConfig {
 }
 
 impl PoolConfig {
+    /// `workers` threads (at least one), with as many jobs in flight.
     pub fn new(workers: usize) -> Self {
         let workers = workers.max(1);
         PoolConfig { workers, max_in_flight: workers }
@@ -27,15 +29,20 @@ impl PoolConfig {
 /// One job's result, in the order jobs finish.
 #[derive(Debug)]
 pub struct JobResult<O, E> {
+    /// The job's position in the item list, from 0.
     pub index: usize,
+    /// What `work` returned for it.
     pub outcome: Result<O, E>,
+    /// Time `work` took on its worker, waiting for a slot or a worker excluded.
     pub elapsed: Duration,
 }
 
 /// What the pool observed over a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolStats {
+    /// Jobs whose work returned `Ok`.
     pub completed: usize,
+    /// Jobs whose work returned `Err`.
     pub failed: usize,
     /// The most jobs ever in flight at once; never above `max_in_flight`.
     pub peak_in_flight: usize,

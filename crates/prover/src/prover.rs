@@ -21,14 +21,19 @@ use crate::qap::{self, QapError};
 use crate::report::ProofReport;
 use crate::{witness, Fr, Proof};
 
+/// Why a prover could not be made or a proof could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ProveError {
+    /// The circuit failed while its witness was generated.
     #[error("witness generation failed: {0}")]
     Synthesis(#[from] SynthesisError),
+    /// The assignment is the wrong length or breaks a constraint, or the circuit is too large.
     #[error(transparent)]
     Qap(#[from] QapError),
+    /// The proving key's parts do not fit together; says which (see [`ProvingKey::check_shape`]).
     #[error("the proving key is inconsistent: {0}")]
     Key(String),
+    /// `ZKBATCH_MSM` or `ZKBATCH_MSM_TABLE_MB` holds a value that selects no MSM engine.
     #[error(transparent)]
     Msm(#[from] MsmError),
 }
@@ -41,6 +46,8 @@ pub struct Prover {
 }
 
 impl Prover {
+    /// A prover with the MSM engine the environment selects (see [`msm::default_engine`]); refuses
+    /// what [`Prover::with_engine`] refuses, and an unknown engine.
     pub fn new(key: Arc<ProvingKey>) -> Result<Prover, ProveError> {
         Prover::with_engine(key, msm::default_engine()?)
     }
@@ -62,10 +69,12 @@ impl Prover {
         Ok(Prover { key, domain, engine })
     }
 
+    /// The proving key this prover proves with.
     pub fn key(&self) -> &ProvingKey {
         &self.key
     }
 
+    /// The MSM engine every proof goes through.
     pub fn engine(&self) -> &dyn Msm {
         self.engine.as_ref()
     }
@@ -80,6 +89,8 @@ impl Prover {
         self.prove_with_randomness(circuit, r, s)
     }
 
+    /// [`Prover::prove`] with the caller's r and s: ark-groth16's proof for the same key, witness
+    /// and randomness. Refuses a witness that breaks a constraint, naming it.
     pub fn prove_with_randomness<C: ConstraintSynthesizer<Fr>>(
         &self,
         circuit: C,
@@ -94,14 +105,7 @@ impl Prover {
         report.witness = witness_time;
         report.total = start.elapsed();
         let public = z[1..self.key.r1cs.num_instance].to_vec();
-        tracing::info!(
-            engine = report.engine,
-            total_ms = report.total.as_secs_f64() * 1e3,
-            witness_ms = report.witness.as_secs_f64() * 1e3,
-            qap_ms = report.qap.as_secs_f64() * 1e3,
-            msm_ms = report.msm().as_secs_f64() * 1e3,
-            "proof done"
-        );
+        report.log(&self.key.circuit);
         Ok((proof, public, report))
     }
 

@@ -20,14 +20,23 @@ use rayon::prelude::*;
 use crate::r1cs::R1cs;
 use crate::Fr;
 
+/// Why the R1CS-to-QAP step refused a circuit or an assignment.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum QapError {
+    /// The assignment breaks the constraint with this (0-based) index, the first that fails.
     #[error("the witness does not satisfy constraint {0} of the circuit")]
     Unsatisfied(usize),
+    /// No BN254 FFT domain (at most 2²⁸ points) holds this many rows or points.
     #[error("the circuit is too large for BN254's FFT domains ({0} rows)")]
     TooLarge(usize),
+    /// The assignment's length is not the circuit's number of variables.
     #[error("the assignment has {got} variables, the circuit {expected}")]
-    AssignmentLength { expected: usize, got: usize },
+    AssignmentLength {
+        /// Variables in the circuit, the constant 1 included.
+        expected: usize,
+        /// Values in the assignment given.
+        got: usize,
+    },
 }
 
 /// Which R1CS-to-QAP reduction a proving key's H points were made for.
@@ -49,6 +58,7 @@ impl Reduction {
         }
     }
 
+    /// The reduction's short name: `libsnark` or `circom`.
     pub fn name(self) -> &'static str {
         match self {
             Reduction::Libsnark => "libsnark",
@@ -89,7 +99,7 @@ impl CanonicalDeserialize for Reduction {
 }
 
 /// The evaluation domain of a circuit: rows are constraints plus one per instance variable.
-pub fn domain(r1cs: &R1cs) -> Result<Radix2EvaluationDomain<Fr>, QapError> {
+pub(crate) fn domain(r1cs: &R1cs) -> Result<Radix2EvaluationDomain<Fr>, QapError> {
     let rows = r1cs.num_constraints() + r1cs.num_instance;
     Radix2EvaluationDomain::new(rows).ok_or(QapError::TooLarge(rows))
 }
@@ -99,7 +109,7 @@ fn row_dot(row: &[(Fr, usize)], z: &[Fr]) -> Fr {
 }
 
 /// The scalars for the H query under `reduction` (at least as many as the key's H points).
-pub fn h_scalars(
+pub(crate) fn h_scalars(
     reduction: Reduction,
     r1cs: &R1cs,
     domain: &Radix2EvaluationDomain<Fr>,
@@ -145,34 +155,41 @@ fn evaluate_rows(
     Ok((a, b, c))
 }
 
+/// A·z, B·z and C·z (the product of the first two where the key has no C matrix: C = A∘B holds
+/// on the domain when the witness satisfies the constraints) moved from the domain to its coset by
+/// `offset`: an inverse FFT, then an FFT on the coset. Both reductions start so.
+fn on_coset(
+    r1cs: &R1cs,
+    domain: &Radix2EvaluationDomain<Fr>,
+    z: &[Fr],
+    offset: Fr,
+) -> Result<(Radix2EvaluationDomain<Fr>, [Vec<Fr>; 3]), QapError> {
+    let n = domain.size();
+    let (a, b, c) = evaluate_rows(r1cs, n, z)?;
+    let c = c.unwrap_or_else(|| a.par_iter().zip(&b).map(|(a, b)| *a * b).collect());
+    let coset = domain.get_coset(offset).ok_or(QapError::TooLarge(n))?;
+    let mut abc = [a, b, c];
+    let [a, b, c] = &mut abc;
+    let shift = |v: &mut Vec<Fr>| {
+        domain.ifft_in_place(v);
+        coset.fft_in_place(v);
+    };
+    rayon::join(|| shift(a), || rayon::join(|| shift(b), || shift(c)));
+    Ok((coset, abc))
+}
+
 /// h's coefficients under the libsnark reduction (the domain's size of them; the last is zero).
-pub fn h_coefficients(
+pub(crate) fn h_coefficients(
     r1cs: &R1cs,
     domain: &Radix2EvaluationDomain<Fr>,
     z: &[Fr],
 ) -> Result<Vec<Fr>, QapError> {
-    let n = domain.size();
-    let (mut a, mut b, c) = evaluate_rows(r1cs, n, z)?;
-    // Without a C matrix (a key made from a zkey) C·z is A·z ∘ B·z on the constraint rows.
-    let mut c = c.unwrap_or_else(|| {
-        let m = r1cs.num_constraints();
-        let mut c = vec![Fr::zero(); n];
-        c[..m].par_iter_mut().enumerate().for_each(|(i, c)| *c = a[i] * b[i]);
-        c
-    });
-
-    let coset = domain.get_coset(Fr::GENERATOR).ok_or(QapError::TooLarge(n))?;
-    let to_coset = |v: &mut Vec<Fr>| {
-        domain.ifft_in_place(v);
-        coset.fft_in_place(v);
-    };
-    rayon::join(|| to_coset(&mut a), || rayon::join(|| to_coset(&mut b), || to_coset(&mut c)));
-
+    let (coset, [mut a, b, c]) = on_coset(r1cs, domain, z, Fr::GENERATOR)?;
     // Z(x) = xⁿ − 1 is the same constant at every point of the coset.
     let z_inv = domain
         .evaluate_vanishing_polynomial(Fr::GENERATOR)
         .inverse()
-        .ok_or(QapError::TooLarge(n))?;
+        .ok_or(QapError::TooLarge(domain.size()))?;
     a.par_iter_mut().zip(&b).zip(&c).for_each(|((a, b), c)| *a = (*a * b - c) * z_inv);
     coset.ifft_in_place(&mut a);
     Ok(a)
@@ -181,32 +198,22 @@ pub fn h_coefficients(
 /// The circom reduction: A·B − C evaluated at the odd 2n-th roots of unity ω₂ₙ^(2i+1), i < n.
 ///
 /// Evaluating on the coset ω₂ₙ·H is an inverse FFT, a scaling of coefficient j by ω₂ₙʲ and an FFT.
-/// C = A∘B holds on H (when the witness satisfies the constraints), so C's interpolant comes from
-/// the products of A's and B's values, and a key without a C matrix, as a zkey is, proves as well.
-pub fn h_odd_evaluations(
+/// C's interpolant comes from the products of A's and B's values where the key has no C matrix,
+/// so a zkey proves as well.
+pub(crate) fn h_odd_evaluations(
     r1cs: &R1cs,
     domain: &Radix2EvaluationDomain<Fr>,
     z: &[Fr],
 ) -> Result<Vec<Fr>, QapError> {
     let n = domain.size();
-    let (mut a, mut b, c) = evaluate_rows(r1cs, n, z)?;
-    let mut c = match c {
-        Some(c) => c,
-        None => a.par_iter().zip(&b).map(|(a, b)| *a * b).collect(),
-    };
     let shift = Radix2EvaluationDomain::<Fr>::new(2 * n).ok_or(QapError::TooLarge(2 * n))?.group_gen();
-    let coset = domain.get_coset(shift).ok_or(QapError::TooLarge(n))?;
-    let to_odd = |v: &mut Vec<Fr>| {
-        domain.ifft_in_place(v);
-        coset.fft_in_place(v);
-    };
-    rayon::join(|| to_odd(&mut a), || rayon::join(|| to_odd(&mut b), || to_odd(&mut c)));
+    let (_, [mut a, b, c]) = on_coset(r1cs, domain, z, shift)?;
     a.par_iter_mut().zip(&b).zip(&c).for_each(|((a, b), c)| *a = *a * b - c);
     Ok(a)
 }
 
 /// Scalars as the MSMs take them.
-pub fn to_bigints(v: &[Fr]) -> Vec<crate::ScalarBigInt> {
+pub(crate) fn to_bigints(v: &[Fr]) -> Vec<crate::ScalarBigInt> {
     v.par_iter().map(|s| s.into_bigint()).collect()
 }
 

@@ -8,13 +8,19 @@ use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 
 use crate::Fr;
 
+/// A circuit's constraint matrices; variables are numbered instance first (the constant 1 at 0),
+/// then witness.
 #[derive(Clone, Debug, PartialEq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct R1cs {
     /// Instance variables, the constant 1 included.
     pub num_instance: usize,
+    /// Witness (private) variables.
     pub num_witness: usize,
+    /// A's rows, one per constraint, each a list of (coefficient, variable index).
     pub a: Matrix<Fr>,
+    /// B's rows, laid out as A's.
     pub b: Matrix<Fr>,
+    /// C's rows, laid out as A's; may be empty under the circom reduction (a zkey holds no C).
     pub c: Matrix<Fr>,
 }
 
@@ -36,10 +42,12 @@ impl R1cs {
         Ok(R1cs { num_instance: cs.num_instance_variables(), num_witness: cs.num_witness_variables(), a, b, c })
     }
 
+    /// Constraints, that is rows of A.
     pub fn num_constraints(&self) -> usize {
         self.a.len()
     }
 
+    /// All variables, the constant 1 included: the length of a full assignment.
     pub fn num_variables(&self) -> usize {
         self.num_instance + self.num_witness
     }

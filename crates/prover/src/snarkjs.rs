@@ -16,32 +16,69 @@ use serde::{Deserialize, Serialize};
 use crate::field::{parse_decimal, to_decimal, FieldError};
 use crate::{Fr, Proof, VerifyingKey};
 
+/// Why the content of a snarkjs proof, verifying key or public-input list is refused.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
+    /// The `protocol` field is not `"groth16"`; holds the value found.
     #[error("protocol is {0:?}, expected \"groth16\"")]
     Protocol(String),
+    /// The `curve` field is not `"bn128"`; holds the value found.
     #[error("curve is {0:?}, expected \"bn128\" (BN254)")]
     Curve(String),
+    /// A coordinate or public input is not a canonical decimal field element.
     #[error("{what}: {source}")]
-    Field { what: String, source: FieldError },
+    Field {
+        /// Where it is, e.g. `pi_a[0]`, `vk_beta_2[1][0]` or `public input 3`.
+        what: String,
+        /// What is wrong with the value.
+        source: FieldError,
+    },
+    /// The named point (e.g. `pi_a`, `IC[2]`) is not on its curve.
     #[error("{0} is not a point on the curve")]
     NotOnCurve(String),
+    /// The named G2 point is on the curve but outside the prime-order subgroup.
     #[error("{0} is not in the prime-order subgroup")]
     NotInSubgroup(String),
+    /// The named point's third (projective) coordinate is neither 1 nor 0 (infinity).
     #[error("{0} has a projective coordinate other than 1 (or 0 for infinity); write affine points")]
     NotAffine(String),
+    /// `IC` does not have `nPublic` + 1 points.
     #[error("IC has {ic} points, but nPublic = {n_public} needs {}", n_public + 1)]
-    IcLength { ic: usize, n_public: usize },
+    IcLength {
+        /// Points in `IC`.
+        ic: usize,
+        /// `nPublic` as the file gives it.
+        n_public: usize,
+    },
 }
 
+/// Why a snarkjs JSON file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum FileError {
+    /// Reading or writing the file failed.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file at fault.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not JSON of the expected shape (or, when writing, the value could not be encoded).
     #[error("{path}: not valid JSON of the expected shape: {source}")]
-    Json { path: PathBuf, source: serde_json::Error },
+    Json {
+        /// The file at fault.
+        path: PathBuf,
+        /// What serde_json refused.
+        source: serde_json::Error,
+    },
+    /// The JSON has the expected shape but its content is refused.
     #[error("{path}: {source}")]
-    Format { path: PathBuf, source: FormatError },
+    Format {
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong with the content.
+        source: FormatError,
+    },
 }
 
 const PROTOCOL: &str = "groth16";
@@ -50,27 +87,40 @@ const CURVE: &str = "bn128";
 /// `proof.json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProofJson {
+    /// A, in G1: decimal `[x, y, z]` with z `"1"`, or `"0"` for the point at infinity.
     pub pi_a: [String; 3],
+    /// B, in G2: `[x, y, z]` with each coordinate an Fq2 element `[c0, c1]`, z `["1", "0"]` or zero.
     pub pi_b: [[String; 2]; 3],
+    /// C, in G1, written as `pi_a` is.
     pub pi_c: [String; 3],
+    /// `"groth16"`; anything else is refused.
     pub protocol: String,
+    /// `"bn128"` (BN254); anything else is refused.
     pub curve: String,
 }
 
 /// `verification_key.json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyingKeyJson {
+    /// `"groth16"`; anything else is refused.
     pub protocol: String,
+    /// `"bn128"` (BN254); anything else is refused.
     pub curve: String,
+    /// Public inputs, the constant 1 excluded; `IC` has one point more.
     #[serde(rename = "nPublic")]
     pub n_public: usize,
+    /// α, in G1, written as [`ProofJson::pi_a`] is.
     pub vk_alpha_1: [String; 3],
+    /// β, in G2, written as [`ProofJson::pi_b`] is.
     pub vk_beta_2: [[String; 2]; 3],
+    /// γ, in G2, written as [`ProofJson::pi_b`] is.
     pub vk_gamma_2: [[String; 2]; 3],
+    /// δ, in G2, written as [`ProofJson::pi_b`] is.
     pub vk_delta_2: [[String; 2]; 3],
     /// e(α, β), which snarkjs precomputes; written for compatibility, not trusted when read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vk_alphabeta_12: Option<serde_json::Value>,
+    /// The G1 points the public inputs weight (`gamma_abc_g1`), the constant 1's first.
     #[serde(rename = "IC")]
     pub ic: Vec<[String; 3]>,
 }
@@ -148,6 +198,7 @@ fn g2_to_json(p: &G2Affine) -> [[String; 2]; 3] {
 }
 
 impl ProofJson {
+    /// The proof as snarkjs writes it, points in affine form.
     pub fn from_proof(proof: &Proof) -> Self {
         ProofJson {
             pi_a: g1_to_json(&proof.a),
@@ -158,6 +209,8 @@ impl ProofJson {
         }
     }
 
+    /// The proof; refuses another protocol or curve, non-canonical coordinates, points off their
+    /// curve or not affine, and a B outside the prime-order subgroup.
     pub fn to_proof(&self) -> Result<Proof, FormatError> {
         check_header(&self.protocol, &self.curve)?;
         Ok(Proof {
@@ -169,6 +222,7 @@ impl ProofJson {
 }
 
 impl VerifyingKeyJson {
+    /// The key as snarkjs writes it, e(α, β) included.
     pub fn from_vk(vk: &VerifyingKey) -> Self {
         let ab = Bn254::pairing(vk.alpha_g1, vk.beta_g2).0;
         let fq6 = |c: &ark_bn254::Fq6| serde_json::json!([fq2_to_json(&c.c0), fq2_to_json(&c.c1), fq2_to_json(&c.c2)]);
@@ -185,6 +239,8 @@ impl VerifyingKeyJson {
         }
     }
 
+    /// The verifying key; refuses what [`ProofJson::to_proof`] refuses, and an `IC` whose length
+    /// does not match `nPublic`.
     pub fn to_vk(&self) -> Result<VerifyingKey, FormatError> {
         check_header(&self.protocol, &self.curve)?;
         if self.ic.len() != self.n_public + 1 {
@@ -205,10 +261,12 @@ impl VerifyingKeyJson {
     }
 }
 
+/// The public inputs as decimal strings, for `public.json`.
 pub fn public_to_json(public: &[Fr]) -> PublicJson {
     public.iter().map(to_decimal).collect()
 }
 
+/// The public inputs; refuses any that is not a canonical scalar, naming it by its index.
 pub fn public_from_json(public: &PublicJson) -> Result<Vec<Fr>, FormatError> {
     public
         .iter()
@@ -232,26 +290,32 @@ fn in_file<T>(path: &Path, r: Result<T, FormatError>) -> Result<T, FileError> {
     r.map_err(|source| FileError::Format { path: path.into(), source })
 }
 
+/// Reads and checks a `proof.json` (see [`ProofJson::to_proof`]).
 pub fn read_proof(path: &Path) -> Result<Proof, FileError> {
     in_file(path, read_json::<ProofJson>(path)?.to_proof())
 }
 
+/// Reads and checks a `verification_key.json` (see [`VerifyingKeyJson::to_vk`]).
 pub fn read_verifying_key(path: &Path) -> Result<VerifyingKey, FileError> {
     in_file(path, read_json::<VerifyingKeyJson>(path)?.to_vk())
 }
 
+/// Reads and checks a `public.json` (see [`public_from_json`]).
 pub fn read_public(path: &Path) -> Result<Vec<Fr>, FileError> {
     in_file(path, public_from_json(&read_json(path)?))
 }
 
+/// Writes `proof.json` as snarkjs does.
 pub fn write_proof(path: &Path, proof: &Proof) -> Result<(), FileError> {
     write_json(path, &ProofJson::from_proof(proof))
 }
 
+/// Writes `verification_key.json` as snarkjs does.
 pub fn write_verifying_key(path: &Path, vk: &VerifyingKey) -> Result<(), FileError> {
     write_json(path, &VerifyingKeyJson::from_vk(vk))
 }
 
+/// Writes `public.json` as snarkjs does.
 pub fn write_public(path: &Path, public: &[Fr]) -> Result<(), FileError> {
     write_json(path, &public_to_json(public))
 }

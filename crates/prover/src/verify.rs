@@ -5,10 +5,18 @@ use ark_groth16::Groth16;
 
 use crate::{Fr, Proof, VerifyingKey};
 
+/// Why a proof was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VerifyError {
+    /// The number of public inputs given is not the number the key takes (or the key has no IC).
     #[error("the verifying key takes {expected} public inputs, {got} were given")]
-    InputCount { expected: usize, got: usize },
+    InputCount {
+        /// Public inputs the key takes: its IC points less one.
+        expected: usize,
+        /// Public inputs given.
+        got: usize,
+    },
+    /// The pairing check fails: the proof is not valid for these inputs under this key.
     #[error("the proof does not verify against these public inputs and verifying key")]
     Invalid,
 }
@@ -22,10 +30,12 @@ pub struct PreparedKey {
 }
 
 impl PreparedKey {
+    /// Prepares `vk`, at about the cost of one pairing.
     pub fn new(vk: &VerifyingKey) -> PreparedKey {
         PreparedKey { pvk: ark_groth16::prepare_verifying_key(vk) }
     }
 
+    /// The key this was prepared from.
     pub fn verifying_key(&self) -> &VerifyingKey {
         &self.pvk.vk
     }

@@ -6,7 +6,7 @@ use crate::Fr;
 
 /// Synthesises `circuit` for its values only. Unlike ark-groth16's prover, no constraint matrices
 /// are built: the proving key already holds them, so a proof pays for the witness alone.
-pub fn assignment<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<Vec<Fr>, SynthesisError> {
+pub(crate) fn assignment<C: ConstraintSynthesizer<Fr>>(circuit: C) -> Result<Vec<Fr>, SynthesisError> {
     let cs = ConstraintSystem::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Prove { construct_matrices: false, generate_lc_assignments: false });

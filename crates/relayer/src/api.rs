@@ -7,7 +7,7 @@
 //! - `GET /v1/proofs/{id}` → the proof's status, its batch and transaction.
 //! - `GET /metrics` (Prometheus text), `GET /healthz`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,28 +19,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
-use tokio::sync::Notify;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::config::Config;
+use crate::intake::{self, ProofRequest, RejectReason};
 use crate::metrics::Metrics;
-use crate::proof::{self, ProofRequest, RejectReason};
-use crate::service::Circuits;
-use crate::store::{key_hex, Inserted, Store};
+use crate::shared::Shared;
+use crate::store::{key_hex, Inserted, ProofRecord};
 
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub circuits: Arc<Circuits>,
-    pub metrics: Arc<crate::metrics::Metrics>,
-    /// Proofs queued and not yet in a transaction (the 429 threshold).
-    pub queued: Arc<AtomicUsize>,
-    /// Wakes the submitter when a proof arrives.
-    pub notify: Arc<Notify>,
-    pub config: Arc<Config>,
-}
+type AppState = Arc<Shared>;
 
-pub fn router(state: AppState) -> Router {
+/// The API's routes over the relayer's shared state.
+pub(crate) fn router(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.config.http.request_timeout_ms.max(1));
     let limit = state.config.http.body_limit_bytes;
     Router::new()
@@ -92,7 +81,7 @@ async fn post_proof(State(state): State<AppState>, body: Bytes) -> Response {
     let key = circuit.key.clone();
     let circuit_id = request.circuit.clone();
     // A pairing check is milliseconds of CPU: off the async workers.
-    let checked = match tokio::task::spawn_blocking(move || proof::check(&key, &request)).await {
+    let checked = match tokio::task::spawn_blocking(move || intake::check(&key, &request)).await {
         Ok(r) => r,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("verification task failed: {e}")),
     };
@@ -133,7 +122,7 @@ async fn post_proof(State(state): State<AppState>, body: Bytes) -> Response {
     }
 }
 
-fn status_json(r: &crate::store::ProofRecord, duplicate: bool) -> serde_json::Value {
+fn status_json(r: &ProofRecord, duplicate: bool) -> serde_json::Value {
     let mut v = json!({
         "id": key_hex(&r.key),
         "circuit": r.circuit,

@@ -6,30 +6,67 @@ use std::time::{Duration, Instant};
 use alloy::transports::http::reqwest;
 use serde_json::Value;
 
-use crate::proof::ProofRequest;
+use crate::intake::ProofRequest;
 
+/// Why a request could not be made or the relayer did not accept it.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
+    /// A snarkjs file could not be read or parsed (for callers' `?`; no method here returns it).
     #[error(transparent)]
     File(#[from] zkbatch_prover::snarkjs::FileError),
+    /// A file could not be read from disk.
     #[error("{path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        /// The file.
+        path: String,
+        /// What the read failed with.
+        source: std::io::Error,
+    },
+    /// A proof or public-input file is not JSON (the message says public.json for either).
     #[error("{path}: not a public.json (an array of decimal strings): {source}")]
-    Public { path: String, source: serde_json::Error },
+    Public {
+        /// The file.
+        path: String,
+        /// What parsing failed with.
+        source: serde_json::Error,
+    },
+    /// The relayer could not be reached, or its answer could not be read.
     #[error("relayer at {url}: {source}")]
-    Http { url: String, source: reqwest::Error },
+    Http {
+        /// The URL requested (the base URL when the HTTP client itself could not be built).
+        url: String,
+        /// What the transport failed with.
+        source: reqwest::Error,
+    },
+    /// The relayer answered with an unexpected status.
     #[error("the relayer refused the proof ({status}): {message}")]
-    Refused { status: u16, message: String, retry_after: Option<String> },
+    Refused {
+        /// The HTTP status; 0 when the request could not be serialised and was never sent.
+        status: u16,
+        /// The answer's `error` field, or its whole body if it has none.
+        message: String,
+        /// The `Retry-After` header (seconds) a full queue's 429 carries, when present.
+        retry_after: Option<String>,
+    },
+    /// [`Client::wait`] ran out of time.
     #[error("proof {id} did not reach confirmed or failed within {limit:?}")]
-    Timeout { id: String, limit: Duration },
+    Timeout {
+        /// The proof's id.
+        id: String,
+        /// How long it waited.
+        limit: Duration,
+    },
 }
 
+/// An HTTP client for one relayer (60-second request timeout).
 pub struct Client {
     http: reqwest::Client,
     base: String,
 }
 
 impl Client {
+    /// A client for the relayer at `base` (a trailing `/` is dropped); refused only if the HTTP
+    /// client cannot be built.
     pub fn new(base: &str) -> Result<Client, ClientError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
@@ -70,6 +107,8 @@ impl Client {
         Err(ClientError::Refused { status, message, retry_after })
     }
 
+    /// The proof's status record (`GET /v1/proofs/{id}`); any answer but 200 (an unknown or
+    /// malformed id included) is refused.
     pub async fn status(&self, id: &str) -> Result<Value, ClientError> {
         let url = format!("{}/v1/proofs/{id}", self.base);
         let r = self.http.get(&url).send().await.map_err(|source| ClientError::Http { url: url.clone(), source })?;

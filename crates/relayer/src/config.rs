@@ -10,32 +10,62 @@ use std::time::Duration;
 
 use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
+use zkbatch_evm::signer::{read_key, KeySource};
+
+use crate::store::is_postgres;
 
 /// The environment variable the signer's key is read from when no key file is configured.
 pub const DEFAULT_KEY_ENV: &str = "ZKBATCH_RELAYER_KEY";
 
+/// What is wrong with a configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file cannot be read.
     #[error("{path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a configuration (the error names the line and the key).
     #[error("{path}: {source}")]
-    Parse { path: PathBuf, source: toml::de::Error },
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Where and what.
+        source: toml::de::Error,
+    },
+    /// No `[[circuits]]`.
     #[error("the configuration has no circuits: add a [[circuits]] table with id, vk and verifier")]
     NoCircuits,
+    /// Two circuits share an id.
     #[error("circuit {0:?} is configured twice")]
     DuplicateCircuit(String),
-    #[error("circuit {id:?}: {path}: {reason}")]
-    VerifyingKey { id: String, path: PathBuf, reason: String },
+    /// A circuit's verifying key cannot be read.
+    #[error("circuit {id:?}: {source}")]
+    VerifyingKey {
+        /// The circuit.
+        id: String,
+        /// Why (the error names the file).
+        source: zkbatch_prover::snarkjs::FileError,
+    },
+    /// A value is out of range.
     #[error("{field} must be {rule}, got {value}")]
-    Invalid { field: &'static str, rule: &'static str, value: String },
-    #[error("no signer key: set {env} or give key_file in the configuration")]
-    NoKey { env: String },
-    #[error("{0}: cannot read the signer key file: {1}")]
-    KeyFile(PathBuf, std::io::Error),
-    #[error("the signer key (from {0}) is not a 32-byte hex private key")]
-    BadKey(String),
+    Invalid {
+        /// The key, e.g. `batch.max_size`.
+        field: &'static str,
+        /// What it must be.
+        rule: &'static str,
+        /// What it is.
+        value: String,
+    },
+    /// The signer's key cannot be had (the error never holds the key's text).
+    #[error(transparent)]
+    Key(#[from] zkbatch_evm::signer::KeyError),
 }
 
+/// `relayer.toml`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -59,20 +89,27 @@ pub struct Config {
     /// Blocks on top of the receipt's block before a proof counts as confirmed (1: in a block).
     #[serde(default = "one")]
     pub confirmations: u64,
+    /// When batches close.
     #[serde(default)]
     pub batch: BatchConfig,
+    /// The queue's bound.
     #[serde(default)]
     pub queue: QueueConfig,
+    /// HTTP limits.
     #[serde(default)]
     pub http: HttpConfig,
+    /// Fee caps and replacement.
     #[serde(default)]
     pub fees: FeeConfig,
+    /// Retries, timeouts and give-ups.
     #[serde(default)]
     pub retry: RetryConfig,
+    /// The circuits proofs are accepted for.
     #[serde(default)]
     pub circuits: Vec<CircuitConfig>,
 }
 
+/// One `[[circuits]]` table.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CircuitConfig {
@@ -87,6 +124,7 @@ pub struct CircuitConfig {
     pub batch_verifier: Option<Address>,
 }
 
+/// `[batch]`: when a batch closes.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BatchConfig {
@@ -98,6 +136,7 @@ pub struct BatchConfig {
     pub max_in_flight: usize,
 }
 
+/// `[queue]`: the queue's bound.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct QueueConfig {
@@ -107,6 +146,7 @@ pub struct QueueConfig {
     pub retry_after_s: u64,
 }
 
+/// `[http]`: request limits.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
@@ -116,6 +156,7 @@ pub struct HttpConfig {
     pub request_timeout_ms: u64,
 }
 
+/// `[fees]`: EIP-1559 fees.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FeeConfig {
@@ -130,11 +171,13 @@ pub struct FeeConfig {
     pub replace_after_ms: u64,
 }
 
+/// `[retry]`: what the relayer does when the chain misbehaves.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RetryConfig {
     /// First wait after an RPC error; doubled after each further error, up to `max_backoff_ms`.
     pub initial_backoff_ms: u64,
+    /// The longest wait between retries.
     pub max_backoff_ms: u64,
     /// One RPC call taking longer counts as an error (a node that hangs is a node that is down).
     pub rpc_timeout_ms: u64,
@@ -196,6 +239,7 @@ impl Config {
         Ok(config)
     }
 
+    /// Makes relative paths (the database, the key file, verifying keys) relative to `dir`.
     pub fn resolve_paths(&mut self, dir: &Path) {
         let fix = |p: &mut PathBuf| {
             if p.is_relative() {
@@ -203,7 +247,7 @@ impl Config {
             }
         };
         // A postgres:// URL is not a path.
-        if !crate::store::is_postgres(&self.database.to_string_lossy()) {
+        if !is_postgres(&self.database.to_string_lossy()) {
             fix(&mut self.database);
         }
         if let Some(k) = self.key_file.as_mut() {
@@ -251,21 +295,14 @@ impl Config {
 
     /// The signer's key, from the key file or the environment. The key's text appears in no error.
     pub fn signer(&self) -> Result<alloy::signers::local::PrivateKeySigner, ConfigError> {
-        let (text, source) = match &self.key_file {
-            Some(path) => (
-                std::fs::read_to_string(path).map_err(|e| ConfigError::KeyFile(path.clone(), e))?,
-                path.display().to_string(),
-            ),
-            None => (
-                std::env::var(&self.key_env).map_err(|_| ConfigError::NoKey { env: self.key_env.clone() })?,
-                format!("${}", self.key_env),
-            ),
+        let source = match &self.key_file {
+            Some(path) => KeySource::File(path),
+            None => KeySource::Env(&self.key_env),
         };
-        let text = text.trim();
-        let hex = text.strip_prefix("0x").unwrap_or(text);
-        hex.parse().map_err(|_| ConfigError::BadKey(source))
+        Ok(read_key(source)?)
     }
 
+    /// How long a batch may wait for more proofs.
     pub fn max_wait(&self) -> Duration {
         Duration::from_millis(self.batch.max_wait_ms)
     }

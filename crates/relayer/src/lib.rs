@@ -1,25 +1,39 @@
 //! zkbatch-relayer: accepts Groth16 proofs over HTTP, verifies them off-chain, queues them
-//! durably (SQLite), and submits them on-chain in batches through the `ProofRegistry` contract,
-//! each proof exactly once.
+//! durably (SQLite, or PostgreSQL shared by several instances), and submits them on-chain in
+//! batches through the `ProofRegistry` contract, each proof exactly once.
 //!
-//! - [`api`]: the HTTP service (axum): `POST /v1/proofs`, `GET /v1/proofs/{id}`, `/metrics`, `/healthz`.
-//! - [`store`]: the durable queue and the record of every transaction, written before it is broadcast.
-//! - [`submitter`]: batches, gas model, signing, fees, confirmations, retries, reconciliation.
-//! - [`chain`]: the registry's bindings, calldata, and RPC error classification.
-//! - [`deploy`]: compiles generated verifiers with solc and deploys them and the registry.
 //! - [`config`]: `relayer.toml`.
+//! - `circuits`: the configured circuits' prepared verifying keys.
+//! - `intake`: a posted proof, parsed, checked and verified before it may be queued.
+//! - `api`: the HTTP service (axum): `POST /v1/proofs`, `GET /v1/proofs/{id}`, `/metrics`, `/healthz`.
+//! - [`store`]: the durable queue and the record of every transaction, written before it is
+//!   broadcast; its schema is versioned migrations (`migrations/`), applied at start.
+//! - `batching`: the policy: when a batch closes, which proofs it takes, single or batch mode.
+//! - `fees`: EIP-1559 fees for new and replacement transactions, within the cap.
+//! - `tx`: the transaction lifecycle: sign, record, broadcast, confirm, replace, give up.
+//! - `submitter`: the task that runs batching and the lifecycle in rounds.
+//! - `service`: both tasks wired together ([`Relayer`], [`run`]).
+//! - `metrics`: Prometheus metrics, each declared once.
+//! - [`client`]: a client for the API (what `zkbatch submit` uses).
+//!
+//! The chain side (bindings, calldata, revert names, deployment) is zkbatch-evm's.
 
-pub mod aggregate;
-pub mod api;
-pub mod chain;
+#![forbid(unsafe_code)]
+
+mod api;
+mod batching;
+mod circuits;
 pub mod client;
 pub mod config;
-pub mod deploy;
-pub mod metrics;
-pub mod proof;
-pub mod service;
+mod fees;
+pub mod intake;
+mod metrics;
+mod service;
+mod shared;
 pub mod store;
-pub mod submitter;
+mod submitter;
+mod tx;
 
+pub use batching::{GasModel, Mode};
 pub use config::Config;
-pub use service::{run, Relayer};
+pub use service::{run, Relayer, StartError};

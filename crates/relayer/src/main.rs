@@ -1,5 +1,7 @@
 //! `zkbatch-relayer --config relayer.toml`: the relayer on its own (the `zkbatch relay` command
-//! runs the same service with every option also as a flag and an environment variable).
+//! runs the same service with its main options also as flags and environment variables).
+
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

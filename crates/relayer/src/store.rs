@@ -13,121 +13,69 @@ use std::path::Path;
 
 use alloy::primitives::B256;
 use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::AnyPool;
 use sqlx::{Executor, Row};
 
+/// What went wrong with the database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// It cannot be opened.
     #[error("database {path}: {source}")]
-    Open { path: String, source: sqlx::Error },
+    Open {
+        /// The file or URL.
+        path: String,
+        /// Why.
+        source: sqlx::Error,
+    },
+    /// Its schema cannot be brought up to date.
+    #[error("database {path}: migrating the schema: {source}")]
+    Migrate {
+        /// The file or URL.
+        path: String,
+        /// Which migration failed, and why.
+        source: MigrateError,
+    },
+    /// A query failed.
     #[error("database: {0}")]
     Sql(#[from] sqlx::Error),
+    /// The path is not valid UTF-8 (it cannot be a URL nor a SQLite path sqlx takes).
     #[error("database {0:?}: not a file path nor a postgres:// URL")]
     Url(String),
+    /// A row holds what this relayer never writes.
     #[error("database holds a malformed {what} (row {row}); was it written by another program?")]
-    Corrupt { what: &'static str, row: i64 },
+    Corrupt {
+        /// What is malformed.
+        what: &'static str,
+        /// The row's id.
+        row: i64,
+    },
 }
 
-const SQLITE_SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS proofs (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    proof_key   BLOB NOT NULL UNIQUE,
-    circuit     TEXT NOT NULL,
-    data        BLOB NOT NULL,
-    status      TEXT NOT NULL,
-    batch_id    INTEGER,
-    reverts     INTEGER NOT NULL DEFAULT 0,
-    claimed_by  TEXT,
-    error       TEXT,
-    received_ms INTEGER NOT NULL,
-    final_ms    INTEGER
-);
-CREATE INDEX IF NOT EXISTS proofs_queue ON proofs(status, circuit, id);
-CREATE INDEX IF NOT EXISTS proofs_batch ON proofs(batch_id);
-CREATE TABLE IF NOT EXISTS batches (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    circuit     TEXT NOT NULL,
-    mode        TEXT NOT NULL,
-    signer      TEXT NOT NULL,
-    nonce       INTEGER NOT NULL,
-    size        INTEGER NOT NULL,
-    status      TEXT NOT NULL,
-    tx_hash     BLOB,
-    block       INTEGER,
-    gas_used    INTEGER,
-    created_ms  INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS batches_status ON batches(status);
-CREATE TABLE IF NOT EXISTS txs (
-    hash        BLOB PRIMARY KEY,
-    batch_id    INTEGER NOT NULL,
-    nonce       INTEGER NOT NULL,
-    raw         BLOB NOT NULL,
-    max_fee     TEXT NOT NULL,
-    priority_fee TEXT NOT NULL,
-    broadcast   INTEGER NOT NULL DEFAULT 0,
-    attempt     INTEGER NOT NULL,
-    created_ms  INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS txs_batch ON txs(batch_id);
-"#;
-
-/// The same tables for PostgreSQL.
-const POSTGRES_SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS proofs (
-    id          BIGSERIAL PRIMARY KEY,
-    proof_key   BYTEA NOT NULL UNIQUE,
-    circuit     TEXT NOT NULL,
-    data        BYTEA NOT NULL,
-    status      TEXT NOT NULL,
-    batch_id    BIGINT,
-    reverts     BIGINT NOT NULL DEFAULT 0,
-    claimed_by  TEXT,
-    error       TEXT,
-    received_ms BIGINT NOT NULL,
-    final_ms    BIGINT
-);
-CREATE INDEX IF NOT EXISTS proofs_queue ON proofs(status, circuit, id);
-CREATE INDEX IF NOT EXISTS proofs_batch ON proofs(batch_id);
-CREATE TABLE IF NOT EXISTS batches (
-    id          BIGSERIAL PRIMARY KEY,
-    circuit     TEXT NOT NULL,
-    mode        TEXT NOT NULL,
-    signer      TEXT NOT NULL,
-    nonce       BIGINT NOT NULL,
-    size        BIGINT NOT NULL,
-    status      TEXT NOT NULL,
-    tx_hash     BYTEA,
-    block       BIGINT,
-    gas_used    BIGINT,
-    created_ms  BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS batches_status ON batches(status);
-CREATE TABLE IF NOT EXISTS txs (
-    hash        BYTEA PRIMARY KEY,
-    batch_id    BIGINT NOT NULL,
-    nonce       BIGINT NOT NULL,
-    raw         BYTEA NOT NULL,
-    max_fee     TEXT NOT NULL,
-    priority_fee TEXT NOT NULL,
-    broadcast   BIGINT NOT NULL DEFAULT 0,
-    attempt     BIGINT NOT NULL,
-    created_ms  BIGINT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS txs_batch ON txs(batch_id);
-"#;
+/// The schema, as versioned migrations for each dialect (`crates/relayer/migrations/`). Each is
+/// applied once, in order, when a relayer opens the database; `_sqlx_migrations` records which.
+/// A migration, once released, is never edited (its checksum is checked at start): a change to
+/// the schema is a new file.
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// A proof's state, as `GET /v1/proofs/{id}` reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
+    /// Accepted, waiting for a batch (or claimed by an instance forming one).
     Queued,
+    /// In a batch whose signed transaction is recorded, maybe not yet broadcast.
     Batched,
+    /// Its batch's transaction was broadcast.
     Submitted,
+    /// Its transaction is mined, successful and confirmed.
     Confirmed,
+    /// Refused on-chain, or unsubmittable; `error` says why.
     Failed,
 }
 
 impl Status {
+    /// The status's name, as stored and reported.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Queued => "queued",
@@ -153,56 +101,87 @@ impl Status {
 /// One proof's record, with its batch's transaction when it has one.
 #[derive(Clone, Debug)]
 pub struct ProofRecord {
+    /// The proof's key (its public id).
     pub key: B256,
+    /// Its circuit's id.
     pub circuit: String,
+    /// Where it is.
     pub status: Status,
+    /// Why it failed, when it did.
     pub error: Option<String>,
+    /// When it was accepted (ms since the epoch).
     pub received_ms: i64,
+    /// When it reached confirmed or failed.
     pub final_ms: Option<i64>,
+    /// Its batch, once it has one.
     pub batch: Option<BatchInfo>,
 }
 
+/// A proof's batch, as its status reports it.
 #[derive(Clone, Debug)]
 pub struct BatchInfo {
+    /// The batch's id.
     pub id: i64,
+    /// `single` or `batch`.
     pub mode: String,
+    /// Proofs in it.
     pub size: i64,
+    /// Its transaction's nonce.
     pub nonce: u64,
     /// The mined transaction, once known; before that the latest one recorded.
     pub tx_hash: Option<B256>,
+    /// The block it was mined in.
     pub block: Option<u64>,
+    /// Its gasUsed.
     pub gas_used: Option<u64>,
 }
 
 /// A queued proof, as the batcher takes it.
 #[derive(Clone, Debug)]
 pub struct Queued {
+    /// Its row.
     pub id: i64,
+    /// The proof's key.
     pub key: B256,
+    /// The proof in the chain's encoding (`EvmProof::to_bytes`).
     pub data: Vec<u8>,
+    /// When it was accepted.
     pub received_ms: i64,
 }
 
 /// A signed transaction, recorded before broadcast.
 #[derive(Clone, Debug)]
 pub struct TxRecord {
+    /// Its hash.
     pub hash: B256,
+    /// Its nonce.
     pub nonce: u64,
+    /// The signed transaction, EIP-2718 encoded.
     pub raw: Vec<u8>,
+    /// maxFeePerGas (wei).
     pub max_fee: u128,
+    /// maxPriorityFeePerGas (wei).
     pub priority_fee: u128,
+    /// Whether a node has accepted it.
     pub broadcast: bool,
+    /// When it was signed.
     pub created_ms: i64,
 }
 
 /// A batch whose transaction has not been seen mined (yet).
 #[derive(Clone, Debug)]
 pub struct PendingBatch {
+    /// Its row.
     pub id: i64,
+    /// Its circuit.
     pub circuit: String,
+    /// `single` or `batch`.
     pub mode: String,
+    /// Its transactions' nonce.
     pub nonce: u64,
+    /// Proofs in it.
     pub size: i64,
+    /// When it was recorded.
     pub created_ms: i64,
     /// Every transaction signed for this batch's nonce, oldest first (replacements follow).
     pub txs: Vec<TxRecord>,
@@ -211,23 +190,32 @@ pub struct PendingBatch {
 /// What inserting a posted proof did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Inserted {
+    /// A new row.
     New,
     /// The same proof (same key) was accepted before, under this circuit.
-    Existing { circuit: String },
+    Existing {
+        /// The circuit it was accepted for.
+        circuit: String,
+    },
 }
 
+/// Which database a store is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
+    /// A SQLite file.
     Sqlite,
+    /// A PostgreSQL server, which several instances may share.
     Postgres,
 }
 
+/// The relayer's database.
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
 }
 
+/// Milliseconds since the epoch, as the store records times.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
@@ -242,20 +230,14 @@ pub fn is_postgres(database: &str) -> bool {
 }
 
 impl Store {
-    /// Opens (creating on first start) the database and its tables: a SQLite file path, or a
-    /// `postgres://` URL.
+    /// Opens (creating on first start) the database, a SQLite file path or a `postgres://` URL,
+    /// and brings its schema up to date.
     pub async fn open(database: &Path) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let name = database.to_str().ok_or_else(|| StoreError::Url(database.display().to_string()))?;
         let open_err = |source| StoreError::Open { path: name.to_string(), source };
         let (pool, backend) = if is_postgres(name) {
-            let pool = AnyPoolOptions::new().max_connections(8).connect(name).await.map_err(open_err)?;
-            // Two instances starting at once must not race on CREATE TABLE IF NOT EXISTS.
-            let mut tx = pool.begin().await.map_err(open_err)?;
-            (&mut *tx).execute(sqlx::raw_sql("SELECT pg_advisory_xact_lock(7297305)")).await.map_err(open_err)?;
-            (&mut *tx).execute(sqlx::raw_sql(POSTGRES_SCHEMA)).await.map_err(open_err)?;
-            tx.commit().await.map_err(open_err)?;
-            (pool, Backend::Postgres)
+            (AnyPoolOptions::new().max_connections(8).connect(name).await.map_err(open_err)?, Backend::Postgres)
         } else {
             let pool = AnyPoolOptions::new()
                 .max_connections(4)
@@ -271,12 +253,19 @@ impl Store {
                 .connect(&format!("sqlite://{name}?mode=rwc"))
                 .await
                 .map_err(open_err)?;
-            pool.execute(sqlx::raw_sql(SQLITE_SCHEMA)).await.map_err(open_err)?;
             (pool, Backend::Sqlite)
         };
+        // On PostgreSQL the migrator holds an advisory lock while it runs, so instances starting
+        // at once apply each migration once.
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&pool).await.map_err(|source| StoreError::Migrate { path: name.to_string(), source })?;
         Ok(Store { pool, backend })
     }
 
+    /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -300,6 +289,7 @@ impl Store {
         Ok(Inserted::Existing { circuit: row.try_get("circuit")? })
     }
 
+    /// A proof's record, with its batch's transaction.
     pub async fn proof(&self, key: B256) -> Result<Option<ProofRecord>, StoreError> {
         let row = sqlx::query(
             "SELECT p.id, p.circuit, p.status, p.error, p.received_ms, p.final_ms, p.batch_id, \

@@ -9,11 +9,11 @@
 //! the inputs are folded in the scalar field first, so the inputs cost n + 1 ecMuls whatever N is.
 //! Per proof that leaves one pairing pair, two ecMuls (rᵢ·Aᵢ, rᵢ·Cᵢ) and one ecAdd.
 //!
-//! The challenges are Fiat–Shamir (see [`BATCH_DOMAIN`]): r₀ = 1 and rᵢ (i ≥ 1) the low 128 bits of
-//! keccak256(seed ‖ i), seed = keccak256(domain ‖ vk hash ‖ N ‖ every proof ‖ every input). A
-//! prover who fixes the batch fixes the challenges, so false statements cannot be chosen to cancel
-//! out (each invalid proof contributes a non-trivial factor raised to an unpredictable 128-bit
-//! exponent). zkbatch-aggregator computes the same transcript natively.
+//! The challenges are Fiat–Shamir: r₀ = 1 and rᵢ (i ≥ 1) the low 128 bits of keccak256(seed ‖ i),
+//! seed = keccak256(domain ‖ vk hash ‖ N ‖ every proof ‖ every input). A prover who fixes the batch
+//! fixes the challenges, so false statements cannot be chosen to cancel out (each invalid proof
+//! contributes a non-trivial factor raised to an unpredictable 128-bit exponent). The transcript,
+//! in this Yul form and natively, is `zkbatch_evm::batch_transcript`.
 //!
 //! Unlike the single verifier, ecMul and ecAdd here see the caller's points, so each call's
 //! success is checked; each gets exactly its price in gas, so an invalid point costs the caller
@@ -23,42 +23,19 @@ use std::fmt::Write;
 
 use ark_bn254::Fr;
 
-use crate::evm::{g1_words, g2_words, hex, modulus_hex, vk_hash, Word};
-use crate::verifier::{check_name, VerifierError};
-use crate::yul::{push_indented, revert};
+use zkbatch_evm::batch_transcript::{challenge_mask, yul_seed, DOMAIN, YUL_CHALLENGE};
+use zkbatch_evm::word::{g1_words, g2_words, hex, modulus, vk_hash, Word};
 use zkbatch_prover::VerifyingKey;
 
-/// The transcript's domain separator: these bytes, right-padded with zeros to one word.
-pub const BATCH_DOMAIN: &[u8; 24] = b"zkbatch.groth16.batch.v1";
-
-/// The domain separator as the transcript's first word.
-pub fn domain_word() -> Word {
-    let mut w = [0u8; 32];
-    w[..BATCH_DOMAIN.len()].copy_from_slice(BATCH_DOMAIN);
-    w
-}
-
-#[derive(Clone, Debug)]
-pub struct BatchVerifierOptions {
-    pub contract_name: String,
-}
-
-impl Default for BatchVerifierOptions {
-    fn default() -> Self {
-        BatchVerifierOptions { contract_name: "Groth16BatchVerifier".into() }
-    }
-}
+use crate::verifier::{check_name, VerifierError, VerifierOptions, INPUT_NOT_IN_FIELD, INVALID_PROOF_POINT};
+use crate::yul::{key_contract_header, push_indented, revert, Errors, EC_ADD, EC_MUL, EC_PAIRING};
 
 /// The errors the contract reverts with, as (declaration, doc comment).
-pub const BATCH_ERRORS: [(&str, &str); 5] = [
+pub(crate) const BATCH_ERRORS: &Errors = &[
     ("EmptyBatch()", "The batch has no proofs."),
     ("BatchLengthMismatch()", "`proofs` and `inputs` have different lengths."),
-    ("PublicInputNotInField()", "A public input is not a canonical scalar-field element (it is ≥ r)."),
-    (
-        "InvalidProofPoint()",
-        "A proof point is not a canonical curve point (a coordinate ≥ p, off the curve, or B outside \
-         G2), or a precompile ran out of gas.",
-    ),
+    INPUT_NOT_IN_FIELD,
+    INVALID_PROOF_POINT,
     ("BatchInvalid()", "The pairing check failed: at least one proof is not valid for its inputs."),
 ];
 
@@ -70,33 +47,15 @@ const FOLDS: usize = 0xe0;
 const ECMUL_GAS: u32 = 6000;
 const ECADD_GAS: u32 = 150;
 
-/// Checks the batch's lengths (`count` is N) and leaves the seed at 0x00.
-/// Memory while hashing: 0x00 domain, 0x20 vk hash, 0x40 N, 0x60 the proofs (N × 0x100 bytes),
-/// then the inputs (N × n words).
+/// Checks the batch's lengths (`count` is N) and leaves the transcript's seed at 0x00.
 fn seed(n: usize) -> String {
     format!(
-        r#"let count := proofs.length
-if iszero(count) {{ {empty} }}
-if iszero(eq(inputs.length, count)) {{ {mismatch} }}
-{{
-    mstore(0x00, DOMAIN)
-    mstore(0x20, VK_HASH)
-    mstore(0x40, count)
-    let proofBytes := shl(8, count)
-    calldatacopy(0x60, proofs.offset, proofBytes)
-    let inputBytes := mul(count, {stride:#x})
-    calldatacopy(add(0x60, proofBytes), inputs.offset, inputBytes)
-    mstore(0x00, keccak256(0x00, add(0x60, add(proofBytes, inputBytes))))
-}}
-"#,
+        "let count := proofs.length\nif iszero(count) {{ {empty} }}\nif iszero(eq(inputs.length, count)) {{ {mismatch} }}\n{hash}",
         empty = revert("EmptyBatch()"),
         mismatch = revert("BatchLengthMismatch()"),
-        stride = 0x20 * n,
+        hash = yul_seed(n),
     )
 }
-
-/// rᵢ for the index stored at 0x20 (seed at 0x00).
-const CHALLENGE: &str = "and(keccak256(0x00, 0x40), MASK128)";
 
 /// The verification body: on exit `ok` (every precompile call succeeded), `valid` (every input
 /// < r) and mload(0x00) the pairing's verdict.
@@ -151,18 +110,18 @@ let slot := {slot1:#x}
 let i := 1
 for {{ let p := add(proofs.offset, 0x100) }} lt(p, end) {{ p := add(p, 0x100) }} {{
     mstore(0x20, i)
-    let r := {CHALLENGE}
+    let r := {YUL_CHALLENGE}
     sum := add(sum, r)
     // rᵢ·Aᵢ into the pair, then Bᵢ
     calldatacopy(slot, p, 0x40)
     mstore(add(slot, 0x40), r)
-    ok := and(ok, staticcall({ECMUL_GAS}, 0x07, slot, 0x60, slot, 0x40))
+    ok := and(ok, staticcall({ECMUL_GAS}, {EC_MUL}, slot, 0x60, slot, 0x40))
     calldatacopy(add(slot, 0x40), add(p, 0x40), 0x80)
     // C* += rᵢ·Cᵢ
     calldatacopy(0x80, add(p, 0xc0), 0x40)
     mstore(0xc0, r)
-    ok := and(ok, staticcall({ECMUL_GAS}, 0x07, 0x80, 0x60, 0x80, 0x40))
-    ok := and(ok, staticcall({ECADD_GAS}, 0x06, 0x40, 0x80, 0x40, 0x40))
+    ok := and(ok, staticcall({ECMUL_GAS}, {EC_MUL}, 0x80, 0x60, 0x80, 0x40))
+    ok := and(ok, staticcall({ECADD_GAS}, {EC_ADD}, 0x40, 0x80, 0x40, 0x40))
 "#,
         slot1 = pairs + 0xc0,
     );
@@ -192,7 +151,7 @@ for {{ let p := add(proofs.offset, 0x100) }} lt(p, end) {{ p := add(p, 0x100) }}
 mstore(slot, {ax})
 mstore(add(slot, 0x20), {ay})
 mstore(add(slot, 0x40), sum)
-ok := and(ok, staticcall({ECMUL_GAS}, 0x07, slot, 0x60, slot, 0x40))
+ok := and(ok, staticcall({ECMUL_GAS}, {EC_MUL}, slot, 0x60, slot, 0x40))
 "#,
         ax = hex(&alpha[0]),
         ay = hex(&alpha[1]),
@@ -206,7 +165,7 @@ slot := add(slot, 0xc0)
 mstore(slot, {x0})
 mstore(add(slot, 0x20), {y0})
 mstore(add(slot, 0x40), sum)
-ok := and(ok, staticcall({ECMUL_GAS}, 0x07, slot, 0x60, slot, 0x40))
+ok := and(ok, staticcall({ECMUL_GAS}, {EC_MUL}, slot, 0x60, slot, 0x40))
 "#,
         x0 = hex(&ic(0)[0]),
         y0 = hex(&ic(0)[1]),
@@ -218,8 +177,8 @@ ok := and(ok, staticcall({ECMUL_GAS}, 0x07, slot, 0x60, slot, 0x40))
             r#"mstore(add(slot, 0x40), {icx})
 mstore(add(slot, 0x60), {icy})
 mstore(add(slot, 0x80), {sj})
-ok := and(ok, staticcall({ECMUL_GAS}, 0x07, add(slot, 0x40), 0x60, add(slot, 0x40), 0x40))
-ok := and(ok, staticcall({ECADD_GAS}, 0x06, slot, 0x80, slot, 0x40))
+ok := and(ok, staticcall({ECMUL_GAS}, {EC_MUL}, add(slot, 0x40), 0x60, add(slot, 0x40), 0x40))
+ok := and(ok, staticcall({ECADD_GAS}, {EC_ADD}, slot, 0x80, slot, 0x40))
 "#,
             icx = hex(&icx),
             icy = hex(&icy),
@@ -238,14 +197,14 @@ mstore(add(slot, 0x20), mload(0x60))
     g2_store(&mut s, "slot", neg(&vk.delta_g2));
     let _ = write!(
         s,
-        r#"ok := and(ok, staticcall(gas(), 0x08, {pairs:#x}, sub(add(slot, 0xc0), {pairs:#x}), 0x00, 0x20))
+        r#"ok := and(ok, staticcall(gas(), {EC_PAIRING}, {pairs:#x}, sub(add(slot, 0xc0), {pairs:#x}), 0x00, 0x20))
 "#
     );
     push_indented(out, indent, &s);
 }
 
 /// The Solidity source of a batch verifier for `vk`.
-pub fn groth16_batch_verifier(vk: &VerifyingKey, options: &BatchVerifierOptions) -> Result<String, VerifierError> {
+pub fn groth16_batch_verifier(vk: &VerifyingKey, options: &VerifierOptions) -> Result<String, VerifierError> {
     let name = &options.contract_name;
     check_name(name)?;
     let n = match vk.gamma_abc_g1.len() {
@@ -253,26 +212,13 @@ pub fn groth16_batch_verifier(vk: &VerifyingKey, options: &BatchVerifierOptions)
         1 => return Err(VerifierError::NoPublicInputs),
         len => len - 1,
     };
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"// SPDX-License-Identifier: MIT
-// Generated by zkbatch solgen {version} from a Groth16 verifying key (BN254, {n} public inputs).
-// Do not edit: regenerate with `zkbatch solgen --vk verification_key.json --batch`.
-pragma solidity ^0.8.24;
-
-/// @title Batch Groth16 verifier for one circuit over BN254
+    let natspec = "/// @title Batch Groth16 verifier for one circuit over BN254
 /// @notice `verifyBatch` checks N proofs with one pairing call of N + 3 pairs (a random linear
 /// combination with Fiat–Shamir challenges over the whole batch) and reverts with a named error
 /// unless every proof is valid for its inputs. Proofs are A, B, C as 8 words (B as x1, x0, y1, y0),
 /// as the single verifier's `verify` takes them.
-contract {name} {{
-"#,
-        version = env!("CARGO_PKG_VERSION"),
-    );
-    for (sig, doc) in BATCH_ERRORS {
-        let _ = writeln!(s, "    /// {doc}\n    error {sig};");
-    }
+";
+    let mut s = key_contract_header(name, n, "zkbatch solgen --vk verification_key.json --batch", natspec, BATCH_ERRORS);
     let _ = write!(
         s,
         r#"
@@ -284,15 +230,16 @@ contract {name} {{
     bytes32 public constant DOMAIN = "{domain}";
 
     uint256 private constant R = {r};
-    uint256 private constant MASK128 = 0xffffffffffffffffffffffffffffffff;
+    uint256 private constant MASK128 = {mask};
 
     /// Reverts with a named error unless every `proofs[i]` is valid for `inputs[i]`.
     function verifyBatch(uint256[8][] calldata proofs, uint256[{n}][] calldata inputs) external view {{
         assembly {{
 "#,
         vk_hash = hex(&vk_hash(vk)),
-        domain = std::str::from_utf8(BATCH_DOMAIN).expect("ASCII"),
-        r = modulus_hex::<Fr>(),
+        domain = DOMAIN.escape_ascii(),
+        r = hex(&modulus::<Fr>()),
+        mask = challenge_mask(),
     );
     body(&mut s, vk, "            ");
     let _ = write!(
@@ -325,7 +272,7 @@ mstore(0x60, count)
 mstore(0x80, 1)
 for {{ let i := 1 }} lt(i, count) {{ i := add(i, 1) }} {{
     mstore(0x20, i)
-    mstore(add(0x80, shl(5, i)), {CHALLENGE})
+    mstore(add(0x80, shl(5, i)), {YUL_CHALLENGE})
 }}
 return(0x40, add(0x40, shl(5, count)))
 "#

@@ -17,10 +17,14 @@ use zkbatch_prover::poseidon::optimized::OptimizedParams;
 use zkbatch_prover::poseidon::FULL_ROUNDS;
 use zkbatch_prover::Fr;
 
-use crate::evm::{field_hex, modulus_hex, selector_word, word};
+use zkbatch_evm::word::{hex, modulus, word};
 
+use crate::yul::{literal, revert};
+
+/// Why no Poseidon contract can be generated.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PoseidonError {
+    /// Only widths 2 to 6 have circomlib constants.
     #[error("Poseidon contracts exist for t = 2..6 (1 to 5 inputs), not t = {0}")]
     Width(usize),
 }
@@ -87,7 +91,7 @@ impl Emitter<'_> {
     fn matrix(&self, which: usize, j: usize, i: usize) -> String {
         let t = self.t();
         match self.layout.matrices {
-            Place::Inline => field_hex(&[&self.p.m, &self.p.p][which][j * t + i]),
+            Place::Inline => literal(&[&self.p.m, &self.p.p][which][j * t + i]),
             Place::Memory => format!("mload({:#x})", [M_AT, self.p_at()][which] + 32 * (j * t + i)),
         }
     }
@@ -95,7 +99,7 @@ impl Emitter<'_> {
     fn sparse(&self, r: usize, k: usize) -> String {
         let idx = self.p.sparse(r, k);
         match self.layout.sparse {
-            Place::Inline => field_hex(&self.p.s[idx]),
+            Place::Inline => literal(&self.p.s[idx]),
             Place::Memory => format!("mload({:#x})", SPARSE_AT + 32 * idx),
         }
     }
@@ -110,7 +114,7 @@ impl Emitter<'_> {
     }
 
     fn sbox(&mut self, lane: usize, plus: Option<&Fr>) {
-        let add = plus.map(|c| format!("add({{}}, {})", field_hex(c)));
+        let add = plus.map(|c| format!("add({{}}, {})", literal(c)));
         let pow = format!("mulmod(mulmod(q, q, F), s{lane}, F)");
         let value = match add {
             Some(template) => template.replace("{}", &pow),
@@ -174,7 +178,7 @@ impl Emitter<'_> {
             for (which, matrix) in [&p.m, &p.p].into_iter().enumerate() {
                 for (k, v) in matrix.iter().enumerate() {
                     let at = [M_AT, self.p_at()][which] + 32 * k;
-                    self.line(&format!("mstore({at:#x}, {})", field_hex(v)));
+                    self.line(&format!("mstore({at:#x}, {})", literal(v)));
                 }
             }
         }
@@ -186,17 +190,17 @@ impl Emitter<'_> {
             self.line(&format!("extcodecopy(keccak256(0x00, 23), {SPARSE_AT:#x}, 1, {bytes:#x})"));
         }
         self.line("// state = [0, inputs…] + the first round constants; inputs must be < p");
-        self.line(&format!("let s0 := {}", field_hex(&p.c[0])));
+        self.line(&format!("let s0 := {}", literal(&p.c[0])));
         for i in 1..t {
             self.line(&format!("let s{i} := calldataload({:#x})", 4 + 32 * (i - 1)));
         }
         // Declared after the lanes, the modulus stays within DUP's reach of every expression.
-        self.line(&format!("let F := {}", modulus_hex::<Fr>()));
+        self.line(&format!("let F := {}", hex(&modulus::<Fr>())));
         let checks: Vec<String> = (1..t).map(|i| format!("lt(s{i}, F)")).collect();
         let all = checks.iter().skip(1).fold(checks[0].clone(), |acc, c| format!("and({acc}, {c})"));
-        self.line(&format!("if iszero({all}) {{ mstore(0x00, {}) revert(0x00, 0x04) }}", selector_word("InputNotInField()")));
+        self.line(&format!("if iszero({all}) {{ {} }}", revert("InputNotInField()")));
         for i in 1..t {
-            self.line(&format!("s{i} := add(s{i}, {})", field_hex(&p.c[i])));
+            self.line(&format!("s{i} := add(s{i}, {})", literal(&p.c[i])));
         }
         for r in 0..FULL_ROUNDS / 2 - 1 {
             let c: Vec<Fr> = (0..t).map(|i| p.c[p.first_half_constant(r, i)]).collect();

@@ -14,28 +14,40 @@ use std::fmt::Write;
 use ark_bn254::{Fq, Fr};
 use ark_ff::{BigInteger, PrimeField};
 
-use crate::evm::{g1_words, g2_words, hex, modulus_hex, Word};
-use crate::yul::{push_indented, revert};
+use zkbatch_evm::word::{g1_words, g2_words, hex, modulus, word, Word};
 use zkbatch_prover::VerifyingKey;
 
+use crate::yul::{key_contract_header, push_indented, revert, Errors, EC_ADD, EC_MUL, EC_PAIRING, MOD_EXP};
+
+/// How to generate a verifier, single or batch.
 #[derive(Clone, Debug)]
 pub struct VerifierOptions {
     /// The contract's name (several verifiers can live in one Foundry project).
     pub contract_name: String,
 }
 
-impl Default for VerifierOptions {
-    fn default() -> Self {
+impl VerifierOptions {
+    /// The single verifier's default: `Groth16Verifier`.
+    pub fn single() -> VerifierOptions {
         VerifierOptions { contract_name: "Groth16Verifier".into() }
+    }
+
+    /// The batch verifier's default: `Groth16BatchVerifier`.
+    pub fn batch() -> VerifierOptions {
+        VerifierOptions { contract_name: "Groth16BatchVerifier".into() }
     }
 }
 
+/// Why no verifier can be generated.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum VerifierError {
+    /// The key has no IC points (not even IC₀).
     #[error("the verifying key has no IC points")]
     NoIc,
+    /// A batch verifier needs at least one public input.
     #[error("the verifying key has no public inputs; a batch verifier needs at least one")]
     NoPublicInputs,
+    /// The contract name is not a Solidity identifier.
     #[error("{0:?} is not a valid Solidity contract name")]
     Name(String),
 }
@@ -51,19 +63,25 @@ pub(crate) fn check_name(name: &str) -> Result<(), VerifierError> {
     }
 }
 
+/// A public input ≥ r: both verifiers refuse it so.
+pub(crate) const INPUT_NOT_IN_FIELD: (&str, &str) =
+    ("PublicInputNotInField()", "A public input is not a canonical scalar-field element (it is ≥ r).");
+
+/// A bad proof point or a failed precompile: both verifiers refuse it so.
+pub(crate) const INVALID_PROOF_POINT: (&str, &str) = (
+    "InvalidProofPoint()",
+    "A proof point is not a canonical curve point (a coordinate ≥ p, off the curve, or B outside \
+     G2), or a precompile ran out of gas.",
+);
+
 /// The errors the contract reverts with, as (declaration, doc comment).
-const ERRORS: [(&str, &str); 5] = [
+pub(crate) const ERRORS: &Errors = &[
     ("ProofInvalid()", "The pairing check failed: the proof is not valid for these public inputs."),
-    ("PublicInputNotInField()", "A public input is not a canonical scalar-field element (it is ≥ r)."),
-    (
-        "InvalidProofPoint()",
-        "A proof point is not a canonical curve point (a coordinate ≥ p, off the curve, or B outside \
-         G2), or a precompile ran out of gas.",
-    ),
+    INPUT_NOT_IN_FIELD,
+    INVALID_PROOF_POINT,
     ("InvalidProofLength()", "`proof` is not 256 bytes (A, B, C as 8 words)."),
     ("InvalidPublicInputCount()", "The number of public inputs is not the verifying key's."),
 ];
-
 
 /// Where the core finds the public inputs: fixed calldata offsets, or a calldata pointer variable.
 enum Inputs<'a> {
@@ -123,8 +141,8 @@ fn core(out: &mut String, key: &Key, inputs: Inputs, indent: &str) {
         w(out, &format!("mstore(0x1c0, {})", hex(&ic[0])));
         w(out, &format!("mstore(0x1e0, {})", hex(&ic[1])));
         w(out, &format!("mstore(0x200, x{})", i - 1));
-        w(out, "pop(staticcall(gas(), 0x07, 0x1c0, 0x60, 0x1c0, 0x40))");
-        w(out, "pop(staticcall(gas(), 0x06, 0x180, 0x80, 0x180, 0x40))");
+        w(out, &format!("pop(staticcall(gas(), {EC_MUL}, 0x1c0, 0x60, 0x1c0, 0x40))"));
+        w(out, &format!("pop(staticcall(gas(), {EC_ADD}, 0x180, 0x80, 0x180, 0x40))"));
     }
     w(out, "// the constant halves of the pairing input");
     let words: [(usize, &Word); 14] = [
@@ -146,7 +164,7 @@ fn core(out: &mut String, key: &Key, inputs: Inputs, indent: &str) {
     for (at, v) in words {
         w(out, &format!("mstore({at:#05x}, {})", hex(v)));
     }
-    w(out, "let ok := staticcall(gas(), 0x08, 0x000, 0x300, 0x000, 0x20)");
+    w(out, &format!("let ok := staticcall(gas(), {EC_PAIRING}, 0x000, 0x300, 0x000, 0x20)"));
 }
 
 /// Decompression helpers for `verifyCompressedProof`, as Yul functions. Scratch: 0x300..0x3c0
@@ -162,7 +180,7 @@ function expmod(base, e) -> r {{
     mstore(0x360, base)
     mstore(0x380, e)
     mstore(0x3a0, P)
-    if iszero(staticcall(gas(), 0x05, 0x300, 0xc0, 0x300, 0x20)) {{ {bad} }}
+    if iszero(staticcall(gas(), {MOD_EXP}, 0x300, 0xc0, 0x300, 0x20)) {{ {bad} }}
     r := mload(0x300)
 }}
 // (x, y) from x and bit 255 (y odd); y² = x³ + 3, y = (x³ + 3)^((p + 1) / 4) as p ≡ 3 mod 4
@@ -209,8 +227,8 @@ function decompressG2(w1, w0) -> x1, x0, y1, y0 {{
 }}
 "#,
         bad = revert("InvalidProofPoint()"),
-        b0 = hex(&crate::evm::word(&b.c0)),
-        b1 = hex(&crate::evm::word(&b.c1)),
+        b0 = hex(&word(&b.c0)),
+        b1 = hex(&word(&b.c1)),
     );
     push_indented(out, indent, &text);
 }
@@ -230,31 +248,13 @@ pub fn groth16_verifier(vk: &VerifyingKey, options: &VerifierOptions) -> Result<
         neg_delta: g2_words(&(-vk.delta_g2)),
         ic: vk.gamma_abc_g1.iter().map(g1_words).collect(),
     };
-    let p_minus = |k: u64, div: u64| {
-        let mut v = num_from_modulus::<Fq>();
-        v = (v + k) / div;
-        v
-    };
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"// SPDX-License-Identifier: MIT
-// Generated by zkbatch solgen {version} from a Groth16 verifying key (BN254, {n} public inputs).
-// Do not edit: regenerate with `zkbatch solgen --vk verification_key.json`.
-pragma solidity ^0.8.24;
-
-/// @title Groth16 verifier for one circuit over BN254
+    let natspec = "/// @title Groth16 verifier for one circuit over BN254
 /// @notice `verifyProof` is a drop-in replacement for snarkjs's verifier (same signature, false for
 /// an invalid proof). `verify` and `verifyCompressedProof` return nothing and revert with a named
 /// error unless the proof is valid. All three revert when a precompile fails, so gas estimation
 /// sees the true cost.
-contract {name} {{
-"#,
-        version = env!("CARGO_PKG_VERSION"),
-    );
-    for (sig, doc) in ERRORS {
-        let _ = writeln!(s, "    /// {doc}\n    error {sig};");
-    }
+";
+    let mut s = key_contract_header(name, n, "zkbatch solgen --vk verification_key.json", natspec, ERRORS);
     let _ = write!(
         s,
         r#"
@@ -282,11 +282,11 @@ contract {name} {{
             calldatacopy(0x000, 0x04, 0xc0)
             calldatacopy(0x240, 0xc4, 0x40)
 "#,
-        p = modulus_hex::<Fq>(),
-        r = modulus_hex::<Fr>(),
-        sqrt_exp = p_minus(1, 4),
-        sqrt_exp_m1 = p_minus_sub(3, 4),
-        half = p_minus(1, 2),
+        p = hex(&modulus::<Fq>()),
+        r = hex(&modulus::<Fr>()),
+        sqrt_exp = (p() + 1u32) / 4u32,
+        sqrt_exp_m1 = (p() - 3u32) / 4u32,
+        half = (p() + 1u32) / 2u32,
     );
     core(&mut s, &key, Inputs::At(0x104), "            ");
     let _ = write!(
@@ -357,11 +357,7 @@ contract {name} {{
     Ok(s)
 }
 
-/// p as a decimal integer (for the exponents derived from it).
-fn num_from_modulus<F: PrimeField>() -> num_bigint::BigUint {
-    num_bigint::BigUint::from_bytes_be(&F::MODULUS.to_bytes_be())
-}
-
-fn p_minus_sub(k: u64, div: u64) -> num_bigint::BigUint {
-    (num_from_modulus::<Fq>() - k) / div
+/// The base field's modulus p as an integer, for the exponents derived from it.
+fn p() -> num_bigint::BigUint {
+    num_bigint::BigUint::from_bytes_be(&Fq::MODULUS.to_bytes_be())
 }

@@ -35,7 +35,11 @@ use halo2_ecc::fields::FieldChip;
 use num_bigint::BigUint;
 
 use super::transcript::{self, CHALLENGE_BITS, LIMB_BITS, NUM_LIMBS, RATE, R_F, R_P, T};
-use super::AggregationInput;
+use super::input::AggregationInput;
+
+/// Bumped whenever the circuit's constraints change, so an old cached key is refused by name
+/// rather than producing proofs that fail.
+pub const CIRCUIT_VERSION: u32 = 1;
 
 /// Scalar multiplication window (halo2-ecc's recommended 4).
 const WINDOW_BITS: usize = 4;
@@ -47,12 +51,15 @@ pub const MINIMUM_ROWS: usize = 20;
 /// test can run in seconds; `Full` adds the scalar multiplications and the pairing check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
+    /// Everything up to the elliptic-curve work: loading, key hash, challenges, folding, instances.
     Transcript,
+    /// The whole circuit, with the scalar multiplications and the pairing check.
     Full,
 }
 
 /// Cells a caller (a test) may look at after [`build`].
 pub struct Built {
+    /// The Poseidon hash of the verifying key: instance 0.
     pub vk_hash: AssignedValue<HaloFr>,
     /// r₁..r_N; r₁ is the constant 1.
     pub challenges: Vec<AssignedValue<HaloFr>>,

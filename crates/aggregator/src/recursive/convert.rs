@@ -13,31 +13,41 @@ use halo2_base::utils::{biguint_to_fe, fe_to_biguint};
 use num_bigint::BigUint;
 use zkbatch_prover::{Fr, Proof, VerifyingKey};
 
-use super::AggregationError;
+use super::error::AggregationError;
 
 /// A Groth16 verifying key in halo2curves types; `ic` is IC₀..IC_ℓ (arkworks' `gamma_abc_g1`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Vk {
+    /// α in G1.
     pub alpha: G1Affine,
+    /// β in G2.
     pub beta: G2Affine,
+    /// γ in G2.
     pub gamma: G2Affine,
+    /// δ in G2.
     pub delta: G2Affine,
+    /// IC₀..IC_ℓ in G1: the constant term, then one point per public input.
     pub ic: Vec<G1Affine>,
 }
 
 /// A Groth16 proof in halo2curves types.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct G16Proof {
+    /// A in G1.
     pub a: G1Affine,
+    /// B in G2 (in the prime-order subgroup when made by [`proof`]).
     pub b: G2Affine,
+    /// C in G1.
     pub c: G1Affine,
 }
 
+/// An arkworks scalar as halo2's (the same field, so any value converts).
 pub fn fr(x: &Fr) -> HaloFr {
     let n: BigUint = x.into_bigint().into();
     biguint_to_fe(&n)
 }
 
+/// A halo2 scalar as arkworks' (the inverse of [`fr`]).
 pub fn fr_to_ark(x: &HaloFr) -> Fr {
     Fr::from(fe_to_biguint(x))
 }
@@ -59,6 +69,8 @@ pub fn g1_from_ark(p: &ark_bn254::G1Affine) -> G1Affine {
     }
 }
 
+/// A G1 point the circuit can load; refuses the point at infinity and a point off the curve,
+/// naming it by `what`.
 pub fn g1(p: &ark_bn254::G1Affine, what: &str) -> Result<G1Affine, AggregationError> {
     let (x, y) = p.xy().ok_or_else(|| AggregationError::Infinity { what: what.into() })?;
     Option::from(G1Affine::from_xy(fq(&x), fq(&y))).ok_or_else(|| AggregationError::NotOnCurve { what: what.into() })
@@ -76,6 +88,8 @@ pub fn g2(p: &ark_bn254::G2Affine, what: &str) -> Result<G2Affine, AggregationEr
     Ok(point)
 }
 
+/// The verifying key's points, each checked as [`g1`] and [`g2`] check them; refuses a key with
+/// no public inputs (the circuit folds at least one).
 pub fn vk(vk: &VerifyingKey) -> Result<Vk, AggregationError> {
     if vk.gamma_abc_g1.len() < 2 {
         return Err(AggregationError::NoPublicInputs);
@@ -89,6 +103,7 @@ pub fn vk(vk: &VerifyingKey) -> Result<Vk, AggregationError> {
     })
 }
 
+/// The proof in `slot`, its points checked as [`g1`] and [`g2`] check them (errors name the slot).
 pub fn proof(p: &Proof, slot: usize) -> Result<G16Proof, AggregationError> {
     Ok(G16Proof {
         a: g1(&p.a, &format!("proof {slot}: A"))?,

@@ -27,62 +27,24 @@ use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
 use halo2_base::halo2_proofs::halo2curves::serde::SerdeObject;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
+use halo2_base::halo2_proofs::halo2curves::bn256::Fr as HaloFr;
 use zkbatch_prover::circuits::squares::SquaresCircuit;
 use zkbatch_prover::{Fr, Proof};
 
-use super::circuit::{self, Stage, MINIMUM_ROWS};
+use super::circuit::{self, Stage, CIRCUIT_VERSION, MINIMUM_ROWS};
+use super::error::AggregationError;
+use super::input::AggregationInput;
 use super::params::KzgParams;
-use super::{AggregationError, AggregationInput, HaloFr};
+use super::shape::Shape;
 
 const MAGIC: &[u8] = b"zkbatch-aggregation-pk v1\n";
-/// Bumped whenever the circuit's constraints change, so an old cached key is refused by name
-/// rather than producing proofs that fail.
-pub const CIRCUIT_VERSION: u32 = 1;
-
-/// What an aggregation key is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shape {
-    /// 2^k rows.
-    pub k: u32,
-    /// N: proofs per aggregate (partial batches are padded, see [`super::padding`]).
-    pub slots: usize,
-    /// ℓ: public inputs of each Groth16 proof.
-    pub inputs: usize,
-}
-
-/// Advice cells of the aggregation circuit for N slots, measured (ℓ = 2; ℓ adds a few hundred
-/// cells per input): 6.69 M at N = 1, 1.66 M more for the second proof (its pair, the C MSM and
-/// s₀·α appear), 1.24 M per proof after (docs/recursive-aggregation.md, "Measured").
-pub fn estimated_advice_cells(slots: usize) -> u64 {
-    6_690_000 + 1_660_000 * (slots.min(2) as u64).saturating_sub(1) + 1_240_000 * (slots as u64).saturating_sub(2)
-}
-
-impl Shape {
-    /// The default 2^k rows for N slots: the smallest k ≥ 20 that keeps the circuit within about 8
-    /// advice columns. Each column is a commitment, evaluations and an MSM term in the verifier:
-    /// at k = 20, N = 4 needs 11 and its verifier (27.8 KB) is over EIP-170's 24 KB, while N = 2
-    /// at k = 22 (2 columns) verifies for a third less gas than at k = 20 (8), for twice the
-    /// proving memory. A larger k trades memory for gas.
-    pub fn default_k(slots: usize) -> u32 {
-        let rows = estimated_advice_cells(slots).div_ceil(8);
-        (20..26).find(|k| 1u64 << k >= rows).unwrap_or(26)
-    }
-
-    /// The aggregate's public instances: the key's hash, then N·ℓ inputs.
-    pub fn num_instances(&self) -> usize {
-        1 + self.slots * self.inputs
-    }
-
-    /// A name for files of this shape.
-    pub fn file_stem(&self) -> String {
-        format!("agg-k{}-n{}-l{}-v{CIRCUIT_VERSION}", self.k, self.slots, self.inputs)
-    }
-}
 
 /// Everything about a key but its polynomials.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct KeyHeader {
+    /// The [`CIRCUIT_VERSION`] the key was made for; another version's key is refused.
     pub circuit_version: u32,
+    /// The (k, N, ℓ) the key is for.
     pub shape: Shape,
     /// Columns and lookup bits halo2-base chose at keygen.
     pub config: BaseCircuitParams,
@@ -94,15 +56,19 @@ pub struct KeyHeader {
 
 /// A proving key of the aggregation circuit, with the layout proving must follow.
 pub struct AggregationKey {
+    /// The shape, layout and KZG parameters' id the key was made with.
     pub header: KeyHeader,
+    /// halo2's proving key (gigabytes at k = 20, hence shared).
     pub pk: Arc<ProvingKey<G1Affine>>,
 }
 
 impl AggregationKey {
+    /// The (k, N, ℓ) the key is for.
     pub fn shape(&self) -> Shape {
         self.header.shape
     }
 
+    /// halo2's verifying key, part of the proving key.
     pub fn vk(&self) -> &VerifyingKey<G1Affine> {
         self.pk.get_vk()
     }
@@ -111,24 +77,65 @@ impl AggregationKey {
 /// Why a key could not be made or read.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
+    /// A shape with no slots or no inputs: the circuit checks at least one proof and folds at
+    /// least one input.
     #[error("an aggregation circuit needs at least one slot and one public input per proof (got N = {slots}, ℓ = {inputs})")]
-    EmptyShape { slots: usize, inputs: usize },
+    EmptyShape {
+        /// N asked for.
+        slots: usize,
+        /// ℓ asked for.
+        inputs: usize,
+    },
+    /// A k outside the 10..=26 that keygen accepts.
     #[error("k = {k} is outside 10..=26")]
-    BadK { k: u32 },
+    BadK {
+        /// The k asked for.
+        k: u32,
+    },
+    /// The circuit needs more than 64 advice columns at 2^k rows: k is far too small for N.
     #[error("the circuit does not fit 2^{k} rows: {reason}")]
-    DoesNotFit { k: u32, reason: String },
+    DoesNotFit {
+        /// The k asked for.
+        k: u32,
+        /// How many columns it would take.
+        reason: String,
+    },
+    /// halo2's keygen_vk or keygen_pk failed (its error, debug-printed).
     #[error("keygen failed: {0}")]
     Keygen(String),
+    /// The throwaway Groth16 key or proof of [`sample_batch`] could not be made.
     #[error("sample batch for keygen: {0}")]
     Sample(String),
+    /// The sample batch was refused as aggregation input.
     #[error(transparent)]
     Aggregation(#[from] AggregationError),
+    /// A key file could not be read or written.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The key file.
+        path: PathBuf,
+        /// What the read or write failed with.
+        source: std::io::Error,
+    },
+    /// The file is not a key: wrong magic line, unreadable header, or not the length its header
+    /// announces.
     #[error("{path} is not a zkbatch aggregation key ({reason}); delete it and run keygen again")]
-    NotAKey { path: PathBuf, reason: String },
+    NotAKey {
+        /// The file.
+        path: PathBuf,
+        /// Which check it failed.
+        reason: String,
+    },
+    /// The key was made for another circuit version, shape or KZG parameters.
     #[error("{path} was made for {found}, not {wanted}; delete it or point at another cache")]
-    Mismatch { path: PathBuf, found: String, wanted: String },
+    Mismatch {
+        /// The key file.
+        path: PathBuf,
+        /// What the file's header says it is for.
+        found: String,
+        /// What the caller asked for.
+        wanted: String,
+    },
 }
 
 /// Identifies KZG parameters by what a verifier depends on (g₀, g2, s·g2) and their size.
@@ -137,11 +144,7 @@ pub fn params_id(params: &KzgParams) -> String {
     bytes.extend(params.get_g()[0].to_raw_bytes());
     bytes.extend(<G2Affine as SerdeObject>::to_raw_bytes(&params.g2()));
     bytes.extend(<G2Affine as SerdeObject>::to_raw_bytes(&params.s_g2()));
-    hex(&zkbatch_solgen::evm::keccak256(&bytes)[..16])
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    alloy_primitives::hex::encode(&alloy_primitives::keccak256(&bytes)[..16])
 }
 
 /// A Groth16 key and a batch of its proofs with their inputs.

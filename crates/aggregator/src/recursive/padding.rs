@@ -8,7 +8,7 @@
 
 use zkbatch_prover::{Fr, Proof};
 
-use super::AggregationError;
+use super::error::AggregationError;
 
 /// `batch` repeated at its end up to `slots` items.
 pub fn pad(batch: &[(Proof, Vec<Fr>)], slots: usize) -> Result<Vec<(Proof, Vec<Fr>)>, AggregationError> {

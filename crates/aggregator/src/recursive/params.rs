@@ -37,14 +37,37 @@ pub type KzgParams = ParamsKZG<Bn256>;
 /// Why parameters could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum ParamsError {
+    /// A parameters file could not be read or is not halo2's raw format with every point on its
+    /// curve; also a powers-of-tau file whose [τ]G2 the circuit's conversion refuses.
     #[error("reading KZG parameters {path}: {source} (expected halo2's raw ParamsKZG format; see docs/recursive-aggregation.md)")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What reading failed with.
+        source: std::io::Error,
+    },
+    /// A parameters file could not be written.
     #[error("writing KZG parameters {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What writing failed with.
+        source: std::io::Error,
+    },
+    /// A powers-of-tau file could not be read, holds fewer than 2^k powers, or its points are not
+    /// powers of one τ from the generators.
     #[error(transparent)]
     Ptau(#[from] zkbatch_prover::circom::CircomError),
+    /// The file has fewer points than 2^k rows need.
     #[error("KZG parameters {path} have 2^{got} points; the circuit needs 2^{want}")]
-    TooSmall { path: PathBuf, got: u32, want: u32 },
+    TooSmall {
+        /// The file.
+        path: PathBuf,
+        /// The file's k.
+        got: u32,
+        /// The k asked for.
+        want: u32,
+    },
 }
 
 /// The seed of [`insecure_setup`]: public, so τ is public.

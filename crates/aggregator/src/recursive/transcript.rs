@@ -22,16 +22,19 @@ use num_bigint::BigUint;
 use snark_verifier::loader::native::NativeLoader;
 use snark_verifier::util::hash::Poseidon;
 
-use super::convert::Vk;
-use super::AggregationInput;
+use super::convert::{G16Proof, Vk};
 
 /// Limb size and count of the circuit's Fq elements (snark-verifier-sdk's choice, 3 × 88 ≥ 254).
 pub const LIMB_BITS: usize = 88;
+/// Limbs per Fq element.
 pub const NUM_LIMBS: usize = 3;
 /// Poseidon: width, rate, full and partial rounds.
 pub const T: usize = 3;
+/// Poseidon's rate: field elements absorbed per permutation.
 pub const RATE: usize = 2;
+/// Poseidon's full rounds.
 pub const R_F: usize = 8;
+/// Poseidon's partial rounds.
 pub const R_P: usize = 57;
 /// Bits of each challenge rᵢ (i ≥ 2): the batch test's soundness error is 2⁻¹²⁸ per check.
 pub const CHALLENGE_BITS: usize = 128;
@@ -42,18 +45,22 @@ pub fn vk_domain() -> HaloFr {
     HaloFr::from_u128(u128::from_be_bytes(*b"zkbatch.agg.vk.1"))
 }
 
+/// The challenge sponge's domain tag, `zkbatch.agg.ch.1` read the same way.
 pub fn challenge_domain() -> HaloFr {
     HaloFr::from_u128(u128::from_be_bytes(*b"zkbatch.agg.ch.1"))
 }
 
+/// An Fq element's [`NUM_LIMBS`] limbs of [`LIMB_BITS`] bits, least significant first, as Fr.
 pub fn fq_limbs(x: &HaloFq) -> Vec<HaloFr> {
     decompose_biguint::<HaloFr>(&fe_to_biguint(x), NUM_LIMBS, LIMB_BITS)
 }
 
+/// A G1 point's words: x's limbs, then y's.
 pub fn g1_limbs(p: &G1Affine) -> Vec<HaloFr> {
     [p.x, p.y].iter().flat_map(fq_limbs).collect()
 }
 
+/// A G2 point's words: the limbs of x.c0, x.c1, y.c0, y.c1 in that order.
 pub fn g2_limbs(p: &G2Affine) -> Vec<HaloFr> {
     [p.x.c0, p.x.c1, p.y.c0, p.y.c1].iter().flat_map(fq_limbs).collect()
 }
@@ -91,22 +98,18 @@ pub fn truncate(c: &HaloFr) -> HaloFr {
     HaloFr::from_u128(low)
 }
 
-/// The batch's challenges r₁..r_N (r₁ = 1), as the circuit derives them.
-pub fn challenges(input: &AggregationInput) -> Vec<HaloFr> {
+/// The challenges r₁..r_N (r₁ = 1) of a batch of `proofs` with their `inputs` under `vk`, as the
+/// circuit derives them.
+pub fn challenges(vk: &Vk, proofs: &[G16Proof], inputs: &[Vec<HaloFr>]) -> Vec<HaloFr> {
     let mut h = sponge();
-    h.update(&[
-        challenge_domain(),
-        HaloFr::from(input.len() as u64),
-        HaloFr::from(input.inputs_per_proof() as u64),
-        vk_hash(&input.vk),
-    ]);
-    for (proof, x) in input.proofs.iter().zip(&input.inputs) {
+    h.update(&[challenge_domain(), HaloFr::from(proofs.len() as u64), HaloFr::from((vk.ic.len() - 1) as u64), vk_hash(vk)]);
+    for (proof, x) in proofs.iter().zip(inputs) {
         h.update(&g1_limbs(&proof.a));
         h.update(&g2_limbs(&proof.b));
         h.update(&g1_limbs(&proof.c));
         h.update(x);
     }
     let mut r = vec![HaloFr::ONE];
-    r.extend((1..input.len()).map(|_| truncate(&h.squeeze())));
+    r.extend((1..proofs.len()).map(|_| truncate(&h.squeeze())));
     r
 }

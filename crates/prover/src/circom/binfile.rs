@@ -1,10 +1,12 @@
 //! The iden3 binary container that `.r1cs`, `.wtns` and `.zkey` share: a 4-byte magic, a u32
 //! version, a u32 section count, then sections of (u32 id, u64 length, bytes). Little-endian.
 
+use std::path::Path;
+
 use ark_bn254::Fq;
 use ark_ff::{BigInt, BigInteger, PrimeField};
 
-use super::FormatProblem;
+use super::error::{CircomError, FormatProblem};
 
 pub(crate) struct BinFile<'a> {
     pub version: u32,
@@ -47,7 +49,7 @@ fn section_label(id: u32, name: &str) -> String {
 
 impl<'a> BinFile<'a> {
     /// The first section with this id.
-    pub fn section(&self, id: u32) -> Result<Reader<'a>, FormatProblem> {
+    pub(crate) fn section(&self, id: u32) -> Result<Reader<'a>, FormatProblem> {
         let name = (self.names)(id);
         self.sections
             .iter()
@@ -65,19 +67,19 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(bytes: &'a [u8], what: &'static str) -> Self {
+    pub(crate) fn new(bytes: &'a [u8], what: &'static str) -> Self {
         Reader { bytes, pos: 0, what }
     }
 
-    pub fn what(&self) -> &'static str {
+    pub(crate) fn what(&self) -> &'static str {
         self.what
     }
 
-    pub fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.bytes.len() - self.pos
     }
 
-    pub fn take(&mut self, n: usize) -> Result<&'a [u8], FormatProblem> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], FormatProblem> {
         if n > self.remaining() {
             return Err(FormatProblem::Truncated {
                 what: self.what.to_string(),
@@ -90,19 +92,19 @@ impl<'a> Reader<'a> {
         Ok(out)
     }
 
-    pub fn u32(&mut self) -> Result<u32, FormatProblem> {
+    pub(crate) fn u32(&mut self) -> Result<u32, FormatProblem> {
         let b = self.take(4)?;
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    pub fn u64(&mut self) -> Result<u64, FormatProblem> {
+    pub(crate) fn u64(&mut self) -> Result<u64, FormatProblem> {
         let b = self.take(8)?;
         Ok(u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
     }
 
     /// The rest of the section, which must be exactly `n` bytes (trailing bytes mean the
     /// counts in the header do not describe this file).
-    pub fn rest_exactly(&mut self, n: usize) -> Result<&'a [u8], FormatProblem> {
+    pub(crate) fn rest_exactly(&mut self, n: usize) -> Result<&'a [u8], FormatProblem> {
         let have = self.remaining();
         if have < n {
             return Err(FormatProblem::Truncated { what: self.what.to_string(), need: (self.pos + n) as u64, have: self.bytes.len() as u64 });
@@ -115,7 +117,7 @@ impl<'a> Reader<'a> {
 
     /// A field modulus as the header writes it: a u32 byte length, then the value. Checks that it
     /// is `F`'s, naming `which` ("scalar field", "base field") otherwise.
-    pub fn modulus<F: PrimeField>(&mut self, which: &'static str) -> Result<(), FormatProblem> {
+    pub(crate) fn modulus<F: PrimeField>(&mut self, which: &'static str) -> Result<(), FormatProblem> {
         let n8 = self.u32()? as usize;
         let value = self.take(n8)?;
         let want = F::MODULUS.to_bytes_le();
@@ -147,4 +149,9 @@ pub(crate) fn standard<F: PrimeField<BigInt = BigInt<4>>>(bytes: &[u8]) -> Optio
 /// points are stored), so it is taken as is.
 pub(crate) fn montgomery_fq(bytes: &[u8]) -> Option<Fq> {
     Some(Fq::new_unchecked(bigint::<Fq>(bytes)?))
+}
+
+/// The whole file at `path`; a file that cannot be read is named.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, CircomError> {
+    std::fs::read(path).map_err(|source| CircomError::Io { path: path.to_path_buf(), source })
 }

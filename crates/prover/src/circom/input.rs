@@ -9,31 +9,68 @@ use serde_json::Value;
 
 use crate::Fr;
 
+/// What is wrong with an `input.json`; [`CircomError::Input`](super::CircomError::Input) adds
+/// the path.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum InputProblem {
+    /// The text is not JSON; serde_json's message.
     #[error("not valid JSON: {0}")]
     Json(String),
+    /// The top level is not an object (an array or a bare value).
     #[error("must be a JSON object mapping input signal names to values")]
     NotObject,
+    /// A value is neither a JSON integer nor a string of a decimal or `0x`-hex integer.
     #[error("{signal}: {value} is not an integer (give decimal or 0x-hex integers, as strings for values above 2^53)")]
-    NotNumber { signal: String, value: String },
+    NotNumber {
+        /// Where it is, e.g. `pathElements[3]`.
+        signal: String,
+        /// The value as JSON.
+        value: String,
+    },
+    /// A value's magnitude is ≥ the scalar field's modulus: refused, not reduced.
     #[error("{signal} = {value} is not below the BN254 scalar field's modulus {modulus}")]
-    NotCanonical { signal: String, value: String, modulus: String },
+    NotCanonical {
+        /// Where it is, e.g. `pathElements[3]`.
+        signal: String,
+        /// The value as the file writes it.
+        value: String,
+        /// The modulus, in decimal.
+        modulus: String,
+    },
+    /// The named signal is not an input of the circuit, as its witness generator reports.
     #[error("{0} is not an input signal of the circuit")]
     UnknownSignal(String),
+    /// A signal is given another number of values than the circuit takes.
     #[error("{signal} takes {expected} values, the file gives {got}")]
-    ValueCount { signal: String, expected: usize, got: usize },
+    ValueCount {
+        /// The signal's name.
+        signal: String,
+        /// Values the circuit takes.
+        expected: usize,
+        /// Values the file gives.
+        got: usize,
+    },
+    /// Fewer input values are given than the circuit takes; circom does not say which are missing.
     #[error("gives {set} of the circuit's {total} input values: an input signal is missing (circom's witness generator does not say which)")]
-    Missing { set: usize, total: usize },
+    Missing {
+        /// Input values given.
+        set: usize,
+        /// Input values the circuit takes.
+        total: usize,
+    },
 }
 
 /// One input signal: its name and its values, flattened in row-major order as circom lays out arrays.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signal {
+    /// The signal's name, the key in `input.json`.
     pub name: String,
+    /// Its values: one for a number, an array's flattened row-major.
     pub values: Vec<Fr>,
 }
 
+/// The input signals of `input.json`'s `text`. Refuses anything but an object of integers and
+/// (nested) arrays of integers, and a value ≥ the field's modulus.
 pub fn parse(text: &str) -> Result<Vec<Signal>, InputProblem> {
     let value: Value = serde_json::from_str(text).map_err(|e| InputProblem::Json(e.to_string()))?;
     let Value::Object(map) = value else { return Err(InputProblem::NotObject) };

@@ -15,6 +15,7 @@
 //! Its CircomReduction is a dozen lines, re-done in [`crate::qap::CircomReduction`].
 
 pub(crate) mod binfile;
+mod error;
 pub mod input;
 pub mod ptau;
 pub mod r1cs;
@@ -30,67 +31,10 @@ use ark_bn254::Bn254;
 use ark_ff::UniformRand;
 use ark_std::rand::Rng;
 
-use crate::keys::{KeyCache, KeyError};
-use crate::prover::ProveError;
+use crate::keys::KeyCache;
 use crate::{Fr, Proof, ProofReport, Prover, ProvingKey};
 
-/// What is wrong inside a binary file (`.zkey`, `.r1cs`, `.wtns`); [`CircomError`] adds the path.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-pub enum FormatProblem {
-    #[error("not {kind} file: it starts with \"{found}\", not \"{}\"", String::from_utf8_lossy(*expected))]
-    Magic { kind: &'static str, expected: &'static [u8; 4], found: String },
-    #[error("unsupported version {found} (zkbatch reads version {supported})")]
-    Version { found: u32, supported: u32 },
-    #[error("truncated: {what} needs {need} bytes, only {have} are there")]
-    Truncated { what: String, need: u64, have: u64 },
-    #[error("{0} is missing")]
-    MissingSection(String),
-    #[error("not over BN254 (\"bn128\"): its {which} modulus is {found}; zkbatch proves over BN254 only")]
-    Curve { which: &'static str, found: String },
-    #[error("a {0} key, not Groth16; zkbatch proves Groth16 only")]
-    Protocol(String),
-    #[error("{0} is not a canonical field element (≥ the modulus)")]
-    NotCanonical(String),
-    #[error("{0} is not a point on BN254")]
-    NotOnCurve(String),
-    #[error("{0} is not in BN254's prime-order subgroup")]
-    NotInSubgroup(String),
-    #[error("{0}")]
-    Invalid(String),
-}
-
-/// Every error of this module names the file it concerns.
-#[derive(Debug, thiserror::Error)]
-pub enum CircomError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}: {problem}")]
-    Format { path: PathBuf, problem: FormatProblem },
-    #[error("{path}: {problem}")]
-    Input { path: PathBuf, problem: input::InputProblem },
-    #[error("{path}: {problem}")]
-    Wasm { path: PathBuf, problem: wasm::WasmProblem },
-    #[error("{witness} is not a witness for the circuit of {key}: {what}")]
-    Mismatch { witness: PathBuf, key: PathBuf, what: String },
-    #[error("{r1cs} is not the circuit of {key}: {what}")]
-    OtherCircuit { r1cs: PathBuf, key: PathBuf, what: String },
-    #[error("{witness} does not satisfy the circuit of {key}: the proof made from it does not verify")]
-    Unsatisfied { witness: PathBuf, key: PathBuf },
-    #[error("{witness}: {source}")]
-    Prove { witness: PathBuf, source: ProveError },
-    #[error(transparent)]
-    Key(#[from] KeyError),
-}
-
-impl CircomError {
-    pub(crate) fn format(path: &Path) -> impl Fn(FormatProblem) -> CircomError + '_ {
-        move |problem| CircomError::Format { path: path.to_path_buf(), problem }
-    }
-}
-
-pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, CircomError> {
-    std::fs::read(path).map_err(|source| CircomError::Io { path: path.to_path_buf(), source })
-}
+pub use error::{CircomError, FormatProblem};
 
 /// Checks that a witness from `witness` (a `.wtns` or a run of a `.wasm`) fits `key`'s circuit:
 /// as many values as variables, and the constant 1 first.
@@ -110,7 +54,7 @@ pub fn check_witness(key: &ProvingKey, z: &[Fr], witness: &Path, key_path: &Path
 /// the zkey's BLAKE3 hash, so an edited zkey is converted again). Returns the key and whether it
 /// came from the cache. Without a cache, converts every time.
 pub fn cached_zkey(zkey_path: &Path, cache: Option<&KeyCache>) -> Result<(ProvingKey, bool), CircomError> {
-    let bytes = read_file(zkey_path)?;
+    let bytes = binfile::read_file(zkey_path)?;
     let Some(cache) = cache else {
         return Ok((zkey::from_bytes(&bytes, zkey_path)?, false));
     };
@@ -145,11 +89,14 @@ impl CircomProver {
         CircomProver { prover, pvk, key_path: key_path.to_path_buf() }
     }
 
+    /// A prover for `key`, whose source `key_path` names in errors. Fails as [`Prover::new`] does
+    /// (a key whose parts do not fit together, an MSM engine that cannot be set up).
     pub fn from_key(key: ProvingKey, key_path: &Path) -> Result<CircomProver, CircomError> {
         let prover = Prover::new(Arc::new(key)).map_err(|source| CircomError::Prove { witness: key_path.to_path_buf(), source })?;
         Ok(CircomProver::new(prover, key_path))
     }
 
+    /// The prover underneath, for its key and MSM engine.
     pub fn prover(&self) -> &Prover {
         &self.prover
     }

@@ -17,13 +17,15 @@ use ark_ff::UniformRand;
 
 use super::binfile::{self, Reader};
 use super::zkey::{g1_points, g2_point, subgroup_g2};
-use super::{CircomError, FormatProblem};
+use super::error::{CircomError, FormatProblem};
 
 /// The first 2^k powers of τ in G1 and [τ]G2.
 pub struct Powers {
     /// The file's own power: it holds 2^power G2 and 2^(power+1) − 1 G1 powers.
     pub power: u32,
+    /// [τⁱ]G1 for i below 2^k, the generator first.
     pub tau_g1: Vec<G1Affine>,
+    /// [τ]G2, checked to be in the subgroup.
     pub tau_g2: G2Affine,
 }
 
@@ -38,9 +40,11 @@ fn section_name(id: u32) -> &'static str {
 
 /// Reads the first 2^k powers from a `.ptau` file.
 pub fn read_powers(path: &Path, k: u32) -> Result<Powers, CircomError> {
-    powers_from_bytes(&super::read_file(path)?, k).map_err(CircomError::format(path))
+    powers_from_bytes(&binfile::read_file(path)?, k).map_err(CircomError::format(path))
 }
 
+/// The first 2^k powers from a `.ptau` file's bytes. Refuses a file of fewer than 2^k powers or
+/// over 2^28, first powers other than the generators, and points that are not powers of one τ.
 pub fn powers_from_bytes(bytes: &[u8], k: u32) -> Result<Powers, FormatProblem> {
     let file = binfile::parse(bytes, b"ptau", "a snarkjs powers-of-tau (.ptau)", section_name)?;
     if file.version != 1 {

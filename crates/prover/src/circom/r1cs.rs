@@ -10,7 +10,7 @@ use std::path::Path;
 use ark_bn254::Fr;
 
 use super::binfile::{self, Reader};
-use super::{CircomError, FormatProblem};
+use super::error::{CircomError, FormatProblem};
 use crate::r1cs::R1cs;
 
 fn section_name(id: u32) -> &'static str {
@@ -26,10 +26,15 @@ fn section_name(id: u32) -> &'static str {
 /// A circom circuit's constraint system and the header counts it came with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CircomR1cs {
+    /// All wires, the constant 1 included: the length of a full witness.
     pub n_wires: usize,
+    /// Public outputs, the wires right after the constant 1.
     pub n_pub_out: usize,
+    /// Public inputs, the wires after the public outputs.
     pub n_pub_in: usize,
+    /// Private inputs, the wires after the public inputs; internal signals follow them.
     pub n_prv_in: usize,
+    /// The header's nLabels: how many signals the circuit named, optimised-away ones included.
     pub n_labels: u64,
     /// Instance: the constant 1, the public outputs and the public inputs, in snarkjs's order.
     pub r1cs: R1cs,
@@ -42,10 +47,13 @@ impl CircomR1cs {
     }
 }
 
+/// Reads a `.r1cs` file, as [`from_bytes`] does.
 pub fn read(path: &Path) -> Result<CircomR1cs, CircomError> {
-    from_bytes(&super::read_file(path)?, path)
+    from_bytes(&binfile::read_file(path)?, path)
 }
 
+/// Parses a `.r1cs` file's bytes; `path` names the file in errors. Refuses a version other than 1,
+/// another field, counts that do not fit, and a term on a wire beyond nWires.
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<CircomR1cs, CircomError> {
     parse(bytes).map_err(CircomError::format(path))
 }

@@ -17,25 +17,13 @@ use std::path::{Path, PathBuf};
 use ark_ff::{BigInteger, PrimeField};
 use wasmi::{Caller, Engine, Extern, Instance, Linker, Memory, Module, Store, TypedFunc};
 
+use super::binfile;
+use super::error::CircomError;
 use super::input::{self, InputProblem, Signal};
-use super::CircomError;
 use crate::Fr;
 
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-pub enum WasmProblem {
-    #[error("not a WebAssembly module: {0}")]
-    Module(String),
-    #[error("not a circom 2 witness generator: {0}")]
-    NotCircom(String),
-    #[error("the circuit is over another field (prime {0}); zkbatch proves over BN254 only")]
-    Field(String),
-    #[error("the witness generator failed on {input}: {message}")]
-    Exception { input: PathBuf, message: String },
-    #[error("the witness generator trapped on {input}: {message}")]
-    Trap { input: PathBuf, message: String },
-    #[error("the witness generator returned a value ≥ the field modulus for signal {0}")]
-    BadValue(u32),
-}
+pub use super::error::WasmProblem;
+
 
 /// A compiled witness generator; [`WitnessCalculator::calculate`] instantiates it afresh for each
 /// witness, so one calculator serves any number of threads.
@@ -66,8 +54,9 @@ struct Exports {
 }
 
 impl WitnessCalculator {
+    /// Reads the generator at `path` and compiles it as [`WitnessCalculator::from_bytes`] does.
     pub fn from_file(path: &Path) -> Result<WitnessCalculator, CircomError> {
-        let bytes = super::read_file(path)?;
+        let bytes = binfile::read_file(path)?;
         WitnessCalculator::from_bytes(&bytes, path)
     }
 
@@ -82,6 +71,7 @@ impl WitnessCalculator {
         Ok(calc)
     }
 
+    /// The module's path, named in errors.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -262,7 +252,7 @@ impl WitnessCalculator {
             self.call(&mut store, input, |s| ex.get_witness.call(s, i as i32))?;
             let bytes = read_limbs(ex.memory.data(&store), ex.shared, ex.n32)
                 .ok_or_else(|| self.fail(WasmProblem::NotCircom("its shared memory lies outside its linear memory".into())))?;
-            let value = super::binfile::standard::<Fr>(&bytes).ok_or_else(|| self.fail(WasmProblem::BadValue(i as u32)))?;
+            let value = binfile::standard::<Fr>(&bytes).ok_or_else(|| self.fail(WasmProblem::BadValue(i as u32)))?;
             witness.push(value);
         }
         Ok(witness)

@@ -8,7 +8,7 @@ use ark_ff::{BigInteger, PrimeField};
 use rayon::prelude::*;
 
 use super::binfile;
-use super::{CircomError, FormatProblem};
+use super::error::{CircomError, FormatProblem};
 use crate::Fr;
 
 fn section_name(id: u32) -> &'static str {
@@ -19,10 +19,14 @@ fn section_name(id: u32) -> &'static str {
     }
 }
 
+/// Reads a `.wtns` file's values, as [`from_bytes`] does.
 pub fn read(path: &Path) -> Result<Vec<Fr>, CircomError> {
-    from_bytes(&super::read_file(path)?, path)
+    from_bytes(&binfile::read_file(path)?, path)
 }
 
+/// The values of a `.wtns` file's bytes; `path` names the file in errors. Refuses a version other
+/// than 2, another field, a values section of another length than the count, and a value ≥ the
+/// modulus.
 pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<Vec<Fr>, CircomError> {
     parse(bytes).map_err(CircomError::format(path))
 }
@@ -62,6 +66,7 @@ pub fn to_bytes(witness: &[Fr]) -> Vec<u8> {
     out
 }
 
+/// Writes `witness` to `path` as a `.wtns` file (see [`to_bytes`]).
 pub fn write(path: &Path, witness: &[Fr]) -> Result<(), CircomError> {
     std::fs::write(path, to_bytes(witness)).map_err(|source| CircomError::Io { path: path.to_path_buf(), source })
 }

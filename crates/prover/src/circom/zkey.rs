@@ -19,7 +19,7 @@ use ark_ff::{PrimeField, Zero};
 use rayon::prelude::*;
 
 use super::binfile::{self, montgomery_fq, Reader};
-use super::{CircomError, FormatProblem};
+use super::error::{CircomError, FormatProblem};
 use crate::qap::Reduction;
 use crate::r1cs::R1cs;
 use crate::ProvingKey;
@@ -44,7 +44,7 @@ fn section_name(id: u32) -> &'static str {
 
 /// Reads and converts a zkey file. The key's circuit id is `circom:<file stem>`.
 pub fn read(path: &Path) -> Result<ProvingKey, CircomError> {
-    from_bytes(&super::read_file(path)?, path)
+    from_bytes(&binfile::read_file(path)?, path)
 }
 
 /// Converts a zkey's bytes; `path` names the file in errors and the key's circuit id.

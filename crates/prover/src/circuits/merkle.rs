@@ -14,26 +14,33 @@ use crate::{field, Fr};
 /// The private and public values of one membership proof.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MerkleWitness {
+    /// First half of the leaf's preimage; its hash is the public nullifierHash.
     pub nullifier: Fr,
+    /// Second half of the leaf's preimage, never revealed.
     pub secret: Fr,
+    /// The sibling at each level, leaf first; as many as the tree is deep.
     pub path_elements: Vec<Fr>,
     /// `false`: the current node is the left child at that level.
     pub path_indices: Vec<bool>,
 }
 
 impl MerkleWitness {
+    /// Levels between leaf and root: the length of the path.
     pub fn depth(&self) -> usize {
         self.path_elements.len()
     }
 
+    /// The leaf, Poseidon(nullifier, secret).
     pub fn leaf(&self) -> Fr {
         poseidon::hash2(self.nullifier, self.secret)
     }
 
+    /// Poseidon(nullifier), the first public input.
     pub fn nullifier_hash(&self) -> Fr {
         poseidon::hash(&[self.nullifier]).expect("width 2 is supported")
     }
 
+    /// The root reached by hashing up the path from the leaf, the second public input.
     pub fn root(&self) -> Fr {
         self.path_elements
             .iter()
@@ -64,27 +71,55 @@ impl MerkleWitness {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MerkleInputJson {
+    /// The root the path must lead to; not checked when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<field::Decimal>,
+    /// The private nullifier, first half of the leaf's preimage.
     pub nullifier: field::Decimal,
+    /// The private secret, second half of the leaf's preimage.
     pub secret: field::Decimal,
+    /// `pathElements`: the sibling at each level, leaf first.
     pub path_elements: Vec<field::Decimal>,
+    /// `pathIndices`: 0 where the current node is the left child at that level, 1 where it is the right.
     pub path_indices: Vec<field::Decimal>,
 }
 
+/// Why [`MerkleInputJson::to_witness`] refused a merkle `input.json`.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MerkleInputError {
+    /// A value that is not a canonical field element.
     #[error("{field}: {source}")]
-    Field { field: String, source: field::FieldError },
+    Field {
+        /// The value's JSON name, e.g. `pathElements[3]` or `root`.
+        field: String,
+        /// Why the value was refused.
+        source: field::FieldError,
+    },
+    /// `pathElements` or `pathIndices` without exactly one entry per level.
     #[error("the circuit has depth {expected}, but {field} has {got} entries")]
-    Depth { field: &'static str, expected: usize, got: usize },
+    Depth {
+        /// `pathElements` or `pathIndices`.
+        field: &'static str,
+        /// The circuit's depth.
+        expected: usize,
+        /// Entries in that array.
+        got: usize,
+    },
+    /// A `pathIndices` entry other than 0 or 1; holds its position.
     #[error("pathIndices[{0}] must be 0 or 1")]
     NotBoolean(usize),
+    /// A `root` other than the one the path leads to.
     #[error("root {given} is not the root of this path (it computes to {computed})")]
-    RootMismatch { given: String, computed: String },
+    RootMismatch {
+        /// The `root` given, as written.
+        given: String,
+        /// The path's root, in decimal.
+        computed: String,
+    },
 }
 
 impl MerkleInputJson {
+    /// The `input.json` for a witness, `root` included.
     pub fn from_witness(w: &MerkleWitness) -> Self {
         let dec = |f: &Fr| field::Decimal::from(*f);
         MerkleInputJson {
@@ -145,17 +180,21 @@ impl MerkleInputJson {
 /// The membership circuit. Without a witness it synthesises the constraints only (setup).
 #[derive(Clone, Debug)]
 pub struct MerkleCircuit {
+    /// Levels between leaf and root; it alone fixes the constraints.
     pub depth: usize,
+    /// The values to prove; `None` for setup. Refused unless its depth is `depth`.
     pub witness: Option<MerkleWitness>,
     /// Public inputs; normally computed from the witness. Tests set them to check soundness.
     pub public: Option<[Fr; 2]>,
 }
 
 impl MerkleCircuit {
+    /// The circuit of the given depth without values, for setup.
     pub fn blank(depth: usize) -> Self {
         MerkleCircuit { depth, witness: None, public: None }
     }
 
+    /// The circuit proving `witness`, its depth and public inputs taken from it.
     pub fn new(witness: MerkleWitness) -> Self {
         let public = [witness.nullifier_hash(), witness.root()];
         MerkleCircuit { depth: witness.depth(), witness: Some(witness), public: Some(public) }

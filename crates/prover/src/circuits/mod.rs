@@ -17,14 +17,24 @@ pub use squares::{SquaresCircuit, SquaresInputJson};
 /// Which circuit, with its size parameters. Written as `merkle-20` (depth 20) or `squares-4`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CircuitSpec {
-    Merkle { depth: usize },
-    Squares { inputs: usize },
+    /// Poseidon Merkle-tree membership ([`MerkleCircuit`]), `merkle-DEPTH`.
+    Merkle {
+        /// Levels between leaf and root, 1..=[`MAX_MERKLE_DEPTH`].
+        depth: usize,
+    },
+    /// Square roots of public values ([`SquaresCircuit`]), `squares-N`.
+    Squares {
+        /// Number of public inputs, 1..=[`MAX_SQUARES`].
+        inputs: usize,
+    },
 }
 
 /// Any circuit a [`CircuitSpec`] names.
 #[derive(Clone, Debug)]
 pub enum Circuit {
+    /// A `merkle-DEPTH` circuit.
     Merkle(MerkleCircuit),
+    /// A `squares-N` circuit.
     Squares(SquaresCircuit),
 }
 
@@ -42,20 +52,38 @@ pub const MAX_MERKLE_DEPTH: usize = 1024;
 /// As many public inputs as any verifier would take.
 pub const MAX_SQUARES: usize = 1024;
 
+/// Why a circuit name, or an `input.json` for a circuit, was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum CircuitError {
+    /// Not `merkle-DEPTH` or `squares-N` with a whole-number size; holds the text given.
     #[error("unknown circuit {0:?}; known circuits: merkle-DEPTH (e.g. merkle-20), squares-N (e.g. squares-4)")]
     Unknown(String),
+    /// `merkle-DEPTH` with a depth outside 1..=[`MAX_MERKLE_DEPTH`].
     #[error("merkle depth must be 1..={MAX_MERKLE_DEPTH}, got {0}")]
     Depth(usize),
+    /// `squares-N` with N outside 1..=[`MAX_SQUARES`].
     #[error("squares takes 1..={MAX_SQUARES} inputs, got {0}")]
     Inputs(usize),
+    /// A squares `input.json` whose `roots` has more or fewer entries than the circuit's inputs.
     #[error("the circuit takes {expected} roots, the input has {got}")]
-    RootCount { expected: usize, got: usize },
+    RootCount {
+        /// Inputs the circuit takes (its N).
+        expected: usize,
+        /// Entries in `roots`.
+        got: usize,
+    },
+    /// An entry of a squares `input.json`'s `roots` that is not a canonical field element.
     #[error("roots[{index}]: {source}")]
-    Root { index: usize, source: crate::field::FieldError },
+    Root {
+        /// Position of the entry in `roots`.
+        index: usize,
+        /// Why the entry was refused.
+        source: crate::field::FieldError,
+    },
+    /// The input is not JSON of the circuit's `input.json` shape; holds serde's message.
     #[error("not a valid input: {0}")]
     Json(String),
+    /// A merkle `input.json` whose values do not make a valid witness.
     #[error(transparent)]
     Input(#[from] MerkleInputError),
 }

@@ -16,10 +16,12 @@
 //! before they reach the buckets, and sums leave it inside [`AffineBuckets::finish`].
 
 use ark_ec::short_weierstrass::{Affine, Bucket, Projective, SWCurveConfig};
-use ark_ec::AffineRepr;
 use ark_ff::{AdditiveGroup, Field, Zero};
 
-use super::branchless::BranchlessSub;
+#[cfg(target_arch = "x86_64")]
+use super::affine::Batch;
+use super::affine::{Xy, DOUBLE};
+use super::field::{BranchlessSub, MsmField};
 #[cfg(target_arch = "x86_64")]
 use super::ifma;
 
@@ -34,10 +36,11 @@ pub(super) enum Arithmetic {
 }
 
 impl Arithmetic {
-    /// The fastest arithmetic this CPU has for batches over `F`, or `Scalar` if `lanes` is false.
-    pub fn best<F: Field>(lanes: bool) -> Arithmetic {
+    /// The fastest arithmetic this CPU has for batches over `F` (every [`MsmField`] has a lanes
+    /// kernel), or `Scalar` if `lanes` is false.
+    pub(super) fn best<F: MsmField>(lanes: bool) -> Arithmetic {
         #[cfg(target_arch = "x86_64")]
-        if lanes && ifma::supports::<F>() && ifma::available() {
+        if lanes && ifma::available() {
             return Arithmetic::Lanes;
         }
         let _ = lanes;
@@ -46,7 +49,7 @@ impl Arithmetic {
 
     /// `p` in the domain this arithmetic keeps buckets in.
     #[inline]
-    pub fn enter<F: Field>(self, p: Xy<F>) -> Xy<F> {
+    pub(super) fn enter<F: MsmField>(self, p: Xy<F>) -> Xy<F> {
         match self {
             Arithmetic::Scalar => p,
             #[cfg(target_arch = "x86_64")]
@@ -56,7 +59,7 @@ impl Arithmetic {
 
     /// The inverse of [`Arithmetic::enter`].
     #[inline]
-    pub fn leave<F: Field>(self, p: Xy<F>) -> Xy<F> {
+    pub(super) fn leave<F: MsmField>(self, p: Xy<F>) -> Xy<F> {
         match self {
             Arithmetic::Scalar => p,
             #[cfg(target_arch = "x86_64")]
@@ -65,36 +68,14 @@ impl Arithmetic {
     }
 
     /// An affine point (infinity stays infinity) in this arithmetic's domain.
-    pub fn enter_affine<P: SWCurveConfig>(self, p: &Affine<P>) -> Affine<P> {
+    pub(super) fn enter_affine<P: SWCurveConfig>(self, p: &Affine<P>) -> Affine<P>
+    where
+        P::BaseField: MsmField,
+    {
         match Xy::from_affine(p) {
             Some(xy) => self.enter(xy).to_affine(),
             None => *p,
         }
-    }
-}
-
-/// An affine point that is never the point at infinity (bucket emptiness is tracked separately,
-/// and callers never hand in infinity). `repr(C)`: the IFMA kernel addresses coordinates as words.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Xy<F> {
-    pub x: F,
-    pub y: F,
-}
-
-impl<F: Field> Xy<F> {
-    /// `None` for the point at infinity, which affine arithmetic cannot represent.
-    pub fn from_affine<P: SWCurveConfig<BaseField = F>>(p: &Affine<P>) -> Option<Self> {
-        p.xy().map(|(x, y)| Xy { x, y })
-    }
-
-    #[inline(always)]
-    pub fn neg(self) -> Self {
-        Xy { x: self.x, y: -self.y }
-    }
-
-    pub fn to_affine<P: SWCurveConfig<BaseField = F>>(self) -> Affine<P> {
-        Affine::new_unchecked(self.x, self.y)
     }
 }
 
@@ -117,13 +98,10 @@ fn prefetch<T>(p: &T) {
     let _ = p;
 }
 
-/// Marks a batch entry that doubles its bucket (the point equals the bucket's content).
-pub(super) const DOUBLE: u32 = 1 << 31;
-
 /// `K` buckets of affine points, filled through batches of independent affine additions.
 pub(super) struct AffineBuckets<P: SWCurveConfig>
 where
-    P::BaseField: BranchlessSub,
+    P::BaseField: MsmField,
 {
     points: Vec<Xy<P::BaseField>>,
     state: Vec<u8>,
@@ -146,12 +124,12 @@ where
 
 impl<P: SWCurveConfig> AffineBuckets<P>
 where
-    P::BaseField: BranchlessSub,
+    P::BaseField: MsmField,
 {
     /// `batch_size` trades the inversion's cost (amortised over the batch) against collisions
     /// (about `batch_size / (2 · buckets)` of the points) and cache footprint. Points added must
     /// be in `arithmetic`'s domain ([`Arithmetic::enter`]).
-    pub fn new(buckets: usize, batch_size: usize, arithmetic: Arithmetic) -> Self {
+    pub(super) fn new(buckets: usize, batch_size: usize, arithmetic: Arithmetic) -> Self {
         let batch_size = batch_size.max(1);
         let zero = Xy { x: P::BaseField::ZERO, y: P::BaseField::ZERO };
         AffineBuckets {
@@ -176,13 +154,13 @@ where
     /// Asks for bucket `b` to be in cache soon: bucket arrays outgrow L2 (2^15 G1 buckets are
     /// 2 MiB), and an addition is only a couple of hundred cycles, so a miss costs a lot of it.
     #[inline(always)]
-    pub fn prefetch(&self, b: usize) {
+    pub(super) fn prefetch(&self, b: usize) {
         prefetch(&self.points[b]);
     }
 
     /// Adds `p` into bucket `b`.
     #[inline]
-    pub fn add(&mut self, b: usize, p: Xy<P::BaseField>) {
+    pub(super) fn add(&mut self, b: usize, p: Xy<P::BaseField>) {
         if self.state[b] == BUSY {
             if self.queue.len() >= self.batch_size {
                 self.relieve_queue();
@@ -282,7 +260,8 @@ where
         }
         #[cfg(target_arch = "x86_64")]
         if self.arithmetic == Arithmetic::Lanes {
-            if !ifma::add_batch(&mut self.points, &self.batch_bucket, &self.batch_point, &self.batch_den, &mut self.scratch) {
+            let batch = Batch { tags: &self.batch_bucket, points: &self.batch_point, dens: &self.batch_den };
+            if !ifma::add_batch::<<P::BaseField as MsmField>::Lanes>(&mut self.points, batch, &mut self.scratch) {
                 return self.run_batch_slowly();
             }
             for &tag in &self.batch_bucket {
@@ -351,7 +330,7 @@ where
     /// window: returns `Σ_k (k + 1) · slot[k]` for each. With `segments` ≥ 2 each slot is reduced
     /// in that many batched segments (see [`AffineBuckets::reduce_batched`]), else with XYZZ
     /// running sums.
-    pub fn finish(mut self, windows: usize, segments: usize) -> Vec<Projective<P>> {
+    pub(super) fn finish(mut self, windows: usize, segments: usize) -> Vec<Projective<P>> {
         self.run_batch();
         self.drain_queue(true);
         self.run_batch();

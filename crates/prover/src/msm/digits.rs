@@ -33,34 +33,34 @@ pub(super) struct Windows {
 
 impl Windows {
     /// `count` windows (at least 1, at most `num_bits + 1`) over `num_bits`-bit scalars.
-    pub fn new(num_bits: u32, count: u32) -> Windows {
+    pub(super) fn new(num_bits: u32, count: u32) -> Windows {
         let total = num_bits + 1;
         let count = count.clamp(1, total);
         Windows { count, base: total / count, wide: total % count }
     }
 
     /// The fewest windows of at most `width` bits.
-    pub fn of_width(num_bits: u32, width: u32) -> Windows {
+    pub(super) fn of_width(num_bits: u32, width: u32) -> Windows {
         Windows::new(num_bits, (num_bits + 1).div_ceil(width.max(1)))
     }
 
-    pub fn count(&self) -> u32 {
+    pub(super) fn count(&self) -> u32 {
         self.count
     }
 
     /// Window `w`'s first bit and width.
     #[inline(always)]
-    pub fn get(&self, w: u32) -> (u32, u32) {
+    pub(super) fn get(&self, w: u32) -> (u32, u32) {
         let start = w * self.base + w.min(self.wide);
         (start, self.base + u32::from(w < self.wide))
     }
 
-    pub fn max_width(&self) -> u32 {
+    pub(super) fn max_width(&self) -> u32 {
         self.base + u32::from(self.wide > 0)
     }
 
     /// Buckets the widest window needs.
-    pub fn max_buckets(&self) -> usize {
+    pub(super) fn max_buckets(&self) -> usize {
         1 << (self.max_width() - 1)
     }
 }

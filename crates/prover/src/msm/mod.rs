@@ -3,19 +3,26 @@
 //!
 //! - [`ArkworksMsm`]: arkworks' own parallel Pippenger, the baseline.
 //! - [`CpuMsm`]: this crate's engine: signed-digit Pippenger (`digits`, `pippenger`) with
-//!   batch-affine bucket accumulation (`batch_affine`), window width and the split over threads
-//!   chosen per call from a cost model, precomputed tables for a proving key's fixed bases
-//!   (`tables`) within a memory budget, and additions eight at a time with AVX-512 IFMA (`ifma`)
-//!   where the CPU has it.
+//!   batch-affine bucket accumulation (`batch_affine`, over the points of `affine`), window width
+//!   and the split over threads chosen per call from a cost model, precomputed tables for a
+//!   proving key's fixed bases (`tables`) within a memory budget, and additions eight at a time
+//!   with AVX-512 IFMA (`ifma`) where the CPU has it; `field` has the scalar arithmetic and says,
+//!   per field, which vector kernel it has.
 //!
 //! [`default_engine`] picks the best engine, or the one named by `ZKBATCH_MSM` (`cpu`,
 //! `cpu-scalar`, `arkworks`); `ZKBATCH_MSM_TABLE_MB` sets the table budget per proving key (0: no
 //! tables).
 
+// Unsafe code is allowed in these modules alone: the vector kernel and its prefetches, and the
+// mulx multiplication; each block says why it is sound (`SAFETY:`).
+mod affine;
+#[allow(unsafe_code)]
 mod batch_affine;
-mod branchless;
 mod digits;
+#[allow(unsafe_code)]
+mod field;
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
 mod ifma;
 mod pippenger;
 mod tables;
@@ -35,7 +42,9 @@ use tables::{PlannedTable, Table};
 pub trait Msm: Send + Sync {
     /// A short name, reported in proof reports and logs.
     fn name(&self) -> &'static str;
+    /// An MSM over any G1 bases, with nothing precomputed for them.
     fn g1(&self, bases: &[G1Affine], scalars: &[ScalarBigInt]) -> G1Projective;
+    /// An MSM over any G2 bases, with nothing precomputed for them.
     fn g2(&self, bases: &[G2Affine], scalars: &[ScalarBigInt]) -> G2Projective;
 
     /// Hands the engine a proving key's base vectors before its first proof, so that it can
@@ -59,19 +68,28 @@ pub trait Msm: Send + Sync {
 /// The base vectors of a Groth16 proving key, as the prover's MSMs use them.
 #[derive(Clone, Copy, Debug)]
 pub struct KeyBases<'a> {
+    /// The A query less its first entry (the constant-one wire): one base per other wire.
     pub a: &'a [G1Affine],
+    /// The B query in G1 less its first entry, likewise.
     pub b_g1: &'a [G1Affine],
+    /// The B query in G2 less its first entry, likewise.
     pub b_g2: &'a [G2Affine],
+    /// The H query: one base per QAP scalar (h's coefficients, or for a circom key P's values at the odd roots).
     pub h: &'a [G1Affine],
+    /// The L query: one base per private wire.
     pub l: &'a [G1Affine],
 }
 
 /// Which of a key's G1 base vectors an MSM runs over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyG1 {
+    /// [`KeyBases::a`], the A query.
     A,
+    /// [`KeyBases::b_g1`], the B query in G1.
     BG1,
+    /// [`KeyBases::h`], the H query.
     H,
+    /// [`KeyBases::l`], the L query.
     L,
 }
 
@@ -86,10 +104,13 @@ impl<'a> KeyBases<'a> {
     }
 }
 
+/// Why the environment could not choose an engine ([`select_engine`]).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MsmError {
+    /// `ZKBATCH_MSM` names no engine (or is not UTF-8); holds its value.
     #[error("ZKBATCH_MSM={0:?} names no MSM engine; use `cpu` (the default), `cpu-scalar` or `arkworks`")]
     UnknownEngine(String),
+    /// `ZKBATCH_MSM_TABLE_MB` is not a whole number of MiB (or is not UTF-8); holds its value.
     #[error("ZKBATCH_MSM_TABLE_MB={0:?} is not a whole number of MiB (0 turns tables off)")]
     TableBudget(String),
 }
@@ -237,6 +258,7 @@ impl CpuMsm {
         self
     }
 
+    /// The most this engine spends on tables per prepared key, in bytes (0: none).
     pub fn table_budget(&self) -> usize {
         self.table_budget
     }
@@ -259,7 +281,7 @@ fn msm_with<P: SWCurveConfig>(
     arithmetic: Arithmetic,
 ) -> Projective<P>
 where
-    P::BaseField: branchless::BranchlessSub,
+    P::BaseField: field::MsmField,
 {
     table.and_then(|t| t.msm(bases, scalars)).unwrap_or_else(|| pippenger::msm(bases, scalars, arithmetic))
 }

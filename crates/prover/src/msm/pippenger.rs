@@ -18,8 +18,9 @@ use ark_ec::AffineRepr;
 use ark_ff::{AdditiveGroup, Field, Zero};
 use rayon::prelude::*;
 
-use super::batch_affine::{AffineBuckets, Arithmetic, Xy};
-use super::branchless::BranchlessSub;
+use super::affine::Xy;
+use super::batch_affine::{AffineBuckets, Arithmetic};
+use super::field::MsmField;
 use super::digits::{bit_length, digit, Windows};
 
 /// How points are added into buckets.
@@ -73,7 +74,7 @@ pub(super) struct Costs {
 const LANES_AFFINE_ADD: f64 = 2.5;
 
 impl Costs {
-    pub fn of<P: SWCurveConfig>(arithmetic: Arithmetic) -> Costs {
+    pub(super) fn of<P: SWCurveConfig>(arithmetic: Arithmetic) -> Costs {
         let degree = P::BaseField::extension_degree() as f64;
         Costs {
             affine_add: match arithmetic {
@@ -91,7 +92,7 @@ impl Costs {
     }
 
     /// Cost of adding one point into a task's bucket array of `buckets` buckets.
-    pub fn per_point(&self, accumulation: Accumulation, buckets: usize) -> f64 {
+    pub(super) fn per_point(&self, accumulation: Accumulation, buckets: usize) -> f64 {
         let (add, bytes) = match accumulation {
             Accumulation::Xyzz => (self.xyzz_madd, self.xyzz_bytes),
             Accumulation::BatchAffine => (self.affine_add + self.inversion / batch_size(buckets) as f64, self.affine_bytes),
@@ -106,7 +107,7 @@ impl Costs {
     /// Cost per bucket of reducing `windows` windows of `buckets` buckets each together, and
     /// the number of segments per window for a batched reduction (see
     /// `AffineBuckets::reduce_batched`; 0: XYZZ running sums).
-    pub fn reduction(&self, accumulation: Accumulation, buckets: usize, windows: usize) -> (f64, usize) {
+    pub(super) fn reduction(&self, accumulation: Accumulation, buckets: usize, windows: usize) -> (f64, usize) {
         let xyzz = (2.0 * self.xyzz_add, 0);
         if accumulation == Accumulation::Xyzz {
             return xyzz;
@@ -134,7 +135,7 @@ pub(super) fn batch_size(buckets: usize) -> usize {
 impl Plan {
     /// The cheapest plan under [`Costs`] for `live` points (non-zero scalar, finite base) with
     /// scalars of at most `num_bits` bits on `threads` threads.
-    pub fn choose(live: usize, num_bits: u32, threads: usize, costs: &Costs) -> Plan {
+    pub(super) fn choose(live: usize, num_bits: u32, threads: usize, costs: &Costs) -> Plan {
         let threads = threads.max(1);
         let mut best = Plan { windows: Windows::new(num_bits, num_bits + 1), group: 1, chunks: 1, accumulation: Accumulation::Xyzz };
         let mut best_cost = f64::INFINITY;
@@ -166,7 +167,7 @@ impl Plan {
     }
 
     /// Modelled time: every task is one job; jobs run `threads` at a time.
-    pub fn cost(&self, live: usize, threads: usize, costs: &Costs) -> f64 {
+    pub(super) fn cost(&self, live: usize, threads: usize, costs: &Costs) -> f64 {
         let points = live.div_ceil(self.chunks) as f64;
         let (count, width) = (self.windows.count(), self.windows.max_width());
         let slot = 1usize << (width - 1);
@@ -203,7 +204,7 @@ const NAIVE_MAX: usize = 4;
 /// (any value, not only canonical field elements).
 pub(super) fn msm<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(bases: &[Affine<P>], scalars: &[S], arithmetic: Arithmetic) -> Projective<P>
 where
-    P::BaseField: BranchlessSub,
+    P::BaseField: MsmField,
 {
     let n = bases.len().min(scalars.len());
     let (bases, scalars) = (&bases[..n], &scalars[..n]);
@@ -221,7 +222,7 @@ where
 /// Runs `plan`: one task per (group of windows, chunk of points), then Horner over the windows.
 pub(super) fn run<P: SWCurveConfig, S: AsRef<[u64]> + Sync>(bases: &[Affine<P>], scalars: &[S], plan: &Plan, arithmetic: Arithmetic) -> Projective<P>
 where
-    P::BaseField: BranchlessSub,
+    P::BaseField: MsmField,
 {
     let n = bases.len().min(scalars.len());
     // Every base is read once per window: converting them all up front is cheaper.
@@ -285,7 +286,7 @@ fn group_batch_affine<P: SWCurveConfig, S: AsRef<[u64]>>(
     arithmetic: Arithmetic,
 ) -> Vec<Projective<P>>
 where
-    P::BaseField: BranchlessSub,
+    P::BaseField: MsmField,
 {
     let spans: Vec<(u32, u32)> = group.map(|w| windows.get(w)).collect();
     let g = spans.len();

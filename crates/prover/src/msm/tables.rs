@@ -20,10 +20,11 @@ use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{AdditiveGroup, Zero};
 use rayon::prelude::*;
 
-use super::batch_affine::{AffineBuckets, Arithmetic, Xy};
+use super::affine::Xy;
+use super::batch_affine::{AffineBuckets, Arithmetic};
 #[cfg(target_arch = "x86_64")]
 use super::ifma;
-use super::branchless::BranchlessSub;
+use super::field::MsmField;
 use super::digits::{digit, Windows};
 use super::pippenger::{self, batch_size, Accumulation, Costs, Plan, MAX_WINDOW};
 
@@ -42,7 +43,7 @@ pub(super) struct TableShape {
 }
 
 impl TableShape {
-    pub fn bytes<P: SWCurveConfig>(&self, n: usize) -> usize {
+    pub(super) fn bytes<P: SWCurveConfig>(&self, n: usize) -> usize {
         n.saturating_mul(self.windows.count() as usize).saturating_mul(std::mem::size_of::<Xy<P::BaseField>>())
     }
 
@@ -111,7 +112,7 @@ pub(super) const BUILD_ON_USE: u32 = 2;
 /// once, see [`PlannedTable::build_now`]).
 pub(super) struct PlannedTable<P: SWCurveConfig>
 where
-    P::BaseField: BranchlessSub,
+    P::BaseField: MsmField,
 {
     /// The slice the table is for, by address and length, and a few of its points: a call over
     /// any other slice must not use the table. The owner promises to keep the slice alive and
@@ -129,9 +130,9 @@ where
 
 impl<P: SWCurveConfig> PlannedTable<P>
 where
-    P::BaseField: BranchlessSub,
+    P::BaseField: MsmField,
 {
-    pub fn new(bases: &[Affine<P>], shape: TableShape, arithmetic: Arithmetic) -> PlannedTable<P> {
+    pub(super) fn new(bases: &[Affine<P>], shape: TableShape, arithmetic: Arithmetic) -> PlannedTable<P> {
         PlannedTable {
             origin: (bases.as_ptr() as usize, bases.len()),
             sample: sample(bases),
@@ -143,21 +144,21 @@ where
         }
     }
 
-    pub fn is_for(&self, bases: &[Affine<P>]) -> bool {
+    pub(super) fn is_for(&self, bases: &[Affine<P>]) -> bool {
         self.origin == (bases.as_ptr() as usize, bases.len()) && self.sample == sample(bases)
     }
 
-    pub fn shape(&self) -> TableShape {
+    pub(super) fn shape(&self) -> TableShape {
         self.shape
     }
 
     /// Memory held by the table, once built.
-    pub fn bytes(&self) -> usize {
+    pub(super) fn bytes(&self) -> usize {
         self.table.get().map_or(0, Table::bytes)
     }
 
     /// Builds the table now, if not yet built. `bases` must be the planned slice.
-    pub fn build_now(&self, bases: &[Affine<P>]) {
+    pub(super) fn build_now(&self, bases: &[Affine<P>]) {
         if self.is_for(bases) {
             self.table.get_or_init(|| Table::build(bases, self.shape, self.arithmetic));
         }
@@ -166,7 +167,7 @@ where
     /// Counts an MSM over `bases` (the planned slice) and returns the table if there is one to
     /// use: built before, or built now because this is the [`BUILD_ON_USE`]-th MSM and no other
     /// thread is building it.
-    pub fn for_msm(&self, bases: &[Affine<P>]) -> Option<&Table<P>> {
+    pub(super) fn for_msm(&self, bases: &[Affine<P>]) -> Option<&Table<P>> {
         if let Some(table) = self.table.get() {
             return Some(table);
         }
@@ -185,7 +186,7 @@ where
 /// domain of the arithmetic that adds them up.
 pub(super) struct Table<P: SWCurveConfig>
 where
-    P::BaseField: BranchlessSub,
+    P::BaseField: MsmField,
 {
     shape: TableShape,
     arithmetic: Arithmetic,
@@ -195,9 +196,9 @@ where
 
 impl<P: SWCurveConfig> Table<P>
 where
-    P::BaseField: BranchlessSub,
+    P::BaseField: MsmField,
 {
-    pub fn build(bases: &[Affine<P>], shape: TableShape, arithmetic: Arithmetic) -> Table<P> {
+    pub(super) fn build(bases: &[Affine<P>], shape: TableShape, arithmetic: Arithmetic) -> Table<P> {
         #[cfg(target_arch = "x86_64")]
         if arithmetic == Arithmetic::Lanes {
             if let Some(table) = Table::build_lanes(bases, shape) {
@@ -246,7 +247,7 @@ where
                 for (i, p) in finite.iter().zip(&points) {
                     rows[i * w + j] = *p;
                 }
-                if j + 1 < w && !ifma::double_in_place(&mut points, shape.windows.get(j as u32).1, &mut scratch) {
+                if j + 1 < w && !ifma::double_in_place::<<P::BaseField as MsmField>::Lanes>(&mut points, shape.windows.get(j as u32).1, &mut scratch) {
                     return false;
                 }
             }
@@ -255,13 +256,13 @@ where
         built.then_some(Table { shape, arithmetic, shifts })
     }
 
-    pub fn bytes(&self) -> usize {
+    pub(super) fn bytes(&self) -> usize {
         self.shifts.len() * std::mem::size_of::<Xy<P::BaseField>>()
     }
 
     /// `Σ scalarsᵢ · basesᵢ` through the table, or `None` when a scalar is longer than the table
     /// covers. `bases` must be the slice the table was built from (see [`PlannedTable::is_for`]).
-    pub fn msm<S: AsRef<[u64]> + Sync>(&self, bases: &[Affine<P>], scalars: &[S]) -> Option<Projective<P>> {
+    pub(super) fn msm<S: AsRef<[u64]> + Sync>(&self, bases: &[Affine<P>], scalars: &[S]) -> Option<Projective<P>> {
         let n = bases.len().min(scalars.len()).min(self.shifts.len() / self.shape.windows.count() as usize);
         let (live, num_bits) = pippenger::scan(&bases[..n], &scalars[..n]);
         if num_bits > TABLE_BITS {

@@ -13,7 +13,9 @@ use crate::Fr;
 /// proving that also builds matrices): a prover with cached matrices skips that work entirely.
 #[derive(Clone, Debug)]
 pub struct Signal {
+    /// The linear combination; `None` where the constraint system records no constraints.
     pub lc: Option<LinearCombination<Fr>>,
+    /// The value; `None` in setup, where values are unknown.
     pub value: Option<Fr>,
 }
 
@@ -38,6 +40,7 @@ impl Signal {
         Signal { lc, value }
     }
 
+    /// The constant `c`: no new variable, no constraint.
     pub fn constant(cs: &ConstraintSystemRef<Fr>, c: Fr) -> Signal {
         let lc = cs
             .should_construct_matrices()
@@ -65,10 +68,12 @@ impl Signal {
         Signal { lc, value }
     }
 
+    /// `self + other`, with no constraint.
     pub fn add(&self, other: &Signal) -> Signal {
         Signal::combine([(Fr::ONE, self), (Fr::ONE, other)])
     }
 
+    /// `self − other`, with no constraint.
     pub fn sub(&self, other: &Signal) -> Signal {
         Signal::combine([(Fr::ONE, self), (-Fr::ONE, other)])
     }
@@ -113,10 +118,13 @@ fn pow5(cs: &ConstraintSystemRef<Fr>, x: &Signal) -> Result<Signal, SynthesisErr
     x4.mul(cs, x)
 }
 
+/// Why the Poseidon gadget failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GadgetError {
+    /// A number of inputs Poseidon does not take (1 to 5).
     #[error(transparent)]
     Poseidon(#[from] PoseidonError),
+    /// The constraint system refused a variable or constraint.
     #[error(transparent)]
     Synthesis(#[from] SynthesisError),
 }

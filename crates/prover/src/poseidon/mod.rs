@@ -21,8 +21,10 @@ const PARTIAL_ROUNDS: [usize; 5] = [56, 57, 56, 60, 60];
 /// Largest supported state width (5 inputs).
 pub const MAX_WIDTH: usize = 6;
 
+/// Why a Poseidon instance was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PoseidonError {
+    /// A number of inputs outside 1 to 5 (state width outside 2..=[`MAX_WIDTH`]); holds that number.
     #[error("poseidon takes 1 to {max} inputs, got {0}", max = MAX_WIDTH - 1)]
     Arity(usize),
 }
@@ -30,7 +32,9 @@ pub enum PoseidonError {
 /// The constants of one Poseidon instance (one state width `t`).
 #[derive(Debug)]
 pub struct PoseidonParams {
+    /// State width `t`, 2..=[`MAX_WIDTH`]: the number of inputs plus one.
     pub width: usize,
+    /// Rounds that apply the S-box to lane 0 only, as circomlib sets them for this width.
     pub partial_rounds: usize,
     /// `(FULL_ROUNDS + partial_rounds) * width` constants, round-major.
     pub round_constants: Vec<Fr>,
@@ -55,6 +59,7 @@ impl PoseidonParams {
         }))
     }
 
+    /// All rounds, full and partial.
     pub fn rounds(&self) -> usize {
         FULL_ROUNDS + self.partial_rounds
     }
@@ -64,10 +69,12 @@ impl PoseidonParams {
         r < FULL_ROUNDS / 2 || r >= FULL_ROUNDS / 2 + self.partial_rounds
     }
 
+    /// The constant added to `lane` at the start of `round`.
     pub fn constant(&self, round: usize, lane: usize) -> Fr {
         self.round_constants[round * self.width + lane]
     }
 
+    /// MDS entry (`row`, `col`): the weight of lane `col` in the new lane `row`.
     pub fn mds(&self, row: usize, col: usize) -> Fr {
         self.mds[row * self.width + col]
     }

@@ -10,9 +10,12 @@ use ark_ff::Zero;
 use super::{constants, parse_hex, pow5, PoseidonError, PoseidonParams, FULL_ROUNDS, MAX_WIDTH};
 use crate::Fr;
 
+/// The constants of the optimised schedule for one state width `t`.
 #[derive(Debug)]
 pub struct OptimizedParams {
+    /// State width `t`, 2..=[`MAX_WIDTH`]: the number of inputs plus one.
     pub width: usize,
+    /// Rounds that apply the S-box to lane 0 only, as in [`PoseidonParams`].
     pub partial_rounds: usize,
     /// `t` constants per full round (the first `t` are added before round 0), 1 per partial round.
     pub c: Vec<Fr>,
@@ -25,6 +28,8 @@ pub struct OptimizedParams {
 }
 
 impl OptimizedParams {
+    /// The parameters for state width `t` (inputs + 1), parsed once per process; refuses `t`
+    /// outside 2..=[`MAX_WIDTH`].
     pub fn for_width(t: usize) -> Result<&'static OptimizedParams, PoseidonError> {
         static PARAMS: [OnceLock<OptimizedParams>; MAX_WIDTH - 1] = [const { OnceLock::new() }; MAX_WIDTH - 1];
         let plain = PoseidonParams::for_width(t)?;

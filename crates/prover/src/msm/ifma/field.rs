@@ -48,11 +48,29 @@ fn splat(v: u64) -> __m512i {
     _mm512_set1_epi64(v as i64)
 }
 
+/// 16 and 1/16 mod p.
+const SIXTEEN: Fq = ark_ff::MontFp!("16");
+const INV_SIXTEEN: Fq = ark_ff::MontFp!("12312136615409592312513603231707217237391675025980025810262583815737939742328");
+
+/// An arkworks element (`x · 2^256` as words) in the lanes' domain (`x · 2^260`), still as an
+/// arkworks value: its words are what the kernel reads. For Fq and Fq2 alike, a multiplication by
+/// an Fq constant.
+#[inline]
+pub(in crate::msm) fn enter<F: Field<BasePrimeField = Fq>>(x: F) -> F {
+    x.mul_by_base_prime_field(&SIXTEEN)
+}
+
+/// The inverse of [`enter`].
+#[inline]
+pub(in crate::msm) fn leave<F: Field<BasePrimeField = Fq>>(x: F) -> F {
+    x.mul_by_base_prime_field(&INV_SIXTEEN)
+}
+
 /// What the batch kernel needs of eight field elements side by side. Values are in the lanes'
 /// domain (see the module above) and their limbs normalised; each method states the bounds it
 /// needs and gives. Every method needs AVX-512F and IFMA ([`super::available`]).
 pub(crate) trait Lanes: Copy {
-    type Element: Field;
+    type Element: Field<BasePrimeField = Fq>;
     /// 64-bit words of one element as arkworks stores it.
     const WORDS: usize;
 
@@ -427,7 +445,7 @@ impl Lanes for Fq2x8 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{available, enter, leave};
+    use super::super::available;
     use super::*;
     use ark_ff::{AdditiveGroup, UniformRand};
     use ark_std::rand::{rngs::StdRng, SeedableRng};

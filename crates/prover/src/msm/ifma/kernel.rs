@@ -4,9 +4,8 @@ use std::arch::x86_64::*;
 
 use ark_ff::{AdditiveGroup, Field, Zero};
 
-use super::field::{Fq2x8, Fq8, Lanes};
-use super::enter;
-use crate::msm::batch_affine::{Xy, DOUBLE};
+use super::field::{enter, Fq2x8, Fq8, Lanes};
+use crate::msm::affine::{Batch, Xy, DOUBLE};
 
 /// Independent chains of prefix products (see [`add_batch`]).
 const CHAINS: usize = 4;
@@ -18,18 +17,20 @@ pub(in crate::msm) struct Scratch {
     fq2: Vec<Fq2x8>,
 }
 
-/// Which of [`Scratch`]'s buffers a field's kernel uses.
-pub(super) trait WithScratch: Lanes {
+/// Eight elements of a field side by side, as the kernel runs on them, with the buffer of
+/// [`Scratch`] that keeps their prefix products.
+pub(in crate::msm) trait Kernel: Lanes {
+    /// This field's prefix-product buffer.
     fn prefix(scratch: &mut Scratch) -> &mut Vec<Self>;
 }
 
-impl WithScratch for Fq8 {
+impl Kernel for Fq8 {
     fn prefix(scratch: &mut Scratch) -> &mut Vec<Fq8> {
         &mut scratch.fq
     }
 }
 
-impl WithScratch for Fq2x8 {
+impl Kernel for Fq2x8 {
     fn prefix(scratch: &mut Scratch) -> &mut Vec<Fq2x8> {
         &mut scratch.fq2
     }
@@ -53,16 +54,15 @@ fn prefetch<T>(p: &T) {
 ///
 /// # Safety
 ///
-/// The CPU has AVX-512F and IFMA; `tags`, `points` and `dens` have equal lengths; every tag's
-/// bucket is in range and no two tags name the same bucket.
+/// The CPU has AVX-512F and IFMA; the batch's `tags`, `points` and `dens` have equal lengths;
+/// every tag's bucket is in range and no two tags name the same bucket.
 #[target_feature(enable = "avx512f,avx512ifma")]
-pub(super) unsafe fn add_batch<L: WithScratch>(
+pub(super) unsafe fn add_batch<L: Kernel>(
     buckets: &mut [Xy<L::Element>],
-    tags: &[u32],
-    points: &[Xy<L::Element>],
-    dens: &[L::Element],
+    batch: Batch<'_, L::Element>,
     scratch: &mut Scratch,
 ) -> bool {
+    let Batch { tags, points, dens } = batch;
     let m = tags.len();
     if m == 0 {
         return true;

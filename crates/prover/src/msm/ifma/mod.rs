@@ -9,55 +9,23 @@
 //! by 1/16, as arkworks sees it); subtraction, negation and equality do not care which domain a
 //! value is in, which lets the batch-affine engine keep its bookkeeping in arkworks types.
 //!
-//! On this project's 2-core Xeon the engine's G1 MSMs run about twice as fast this way as with
-//! scalar arithmetic, its G2 MSMs about three times (BENCHMARKS.md, "MSM engines").
+//! Which fields have a kernel is said by type: `MsmField::Lanes` names each one's lanes type
+//! (`msm::field`). The speed-up is measured in BENCHMARKS.md ("MSM engines").
 
 mod field;
 mod kernel;
 
-use std::any::{Any, TypeId};
+use ark_ff::AdditiveGroup;
 
-use ark_bn254::{Fq, Fq2};
-use ark_ff::Field;
-
-use super::batch_affine::{Xy, DOUBLE};
-pub(super) use kernel::Scratch;
+use super::affine::{Batch, Xy, DOUBLE};
+pub(super) use field::{enter, leave};
+pub(in crate::msm) use field::{Fq2x8, Fq8};
+pub(in crate::msm) use kernel::{Kernel, Scratch};
 
 /// Whether this CPU can run the kernel. The standard library caches the answer.
 #[inline]
 pub(super) fn available() -> bool {
     is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512ifma")
-}
-
-/// Whether the kernel handles points over `F` (BN254's Fq and Fq2).
-pub(super) fn supports<F: Field>() -> bool {
-    TypeId::of::<F>() == TypeId::of::<Fq>() || TypeId::of::<F>() == TypeId::of::<Fq2>()
-}
-
-/// 16 and 1/16 mod p.
-const SIXTEEN: Fq = ark_ff::MontFp!("16");
-const INV_SIXTEEN: Fq = ark_ff::MontFp!("12312136615409592312513603231707217237391675025980025810262583815737939742328");
-
-/// Multiplies by an Fq constant, for `F` = Fq or Fq2.
-#[inline]
-fn scale<F: Field>(x: F, by: &Fq) -> F {
-    match (by as &dyn Any).downcast_ref::<F::BasePrimeField>() {
-        Some(c) => x.mul_by_base_prime_field(c),
-        None => unreachable!("the IFMA kernel is chosen for BN254's fields only"),
-    }
-}
-
-/// An arkworks element (`x · 2^256` as words) in the lanes' domain (`x · 2^260`), still as an
-/// arkworks value: its words are what the kernel reads.
-#[inline]
-pub(super) fn enter<F: Field>(x: F) -> F {
-    scale(x, &SIXTEEN)
-}
-
-/// The inverse of [`enter`].
-#[inline]
-pub(super) fn leave<F: Field>(x: F) -> F {
-    scale(x, &INV_SIXTEEN)
 }
 
 /// Performs a batch of independent affine additions on points kept in the lanes' domain: entry
@@ -68,53 +36,35 @@ pub(super) fn leave<F: Field>(x: F) -> F {
 /// nothing, when a denominator is zero (only off-curve or non-canonical input gets there; the
 /// caller finishes such a batch another way).
 ///
-/// Buckets must be distinct and coordinates canonical. Panics if the CPU lacks IFMA, `F` is not
-/// BN254's Fq or Fq2 (see [`available`], [`supports`]), or a bucket is out of range.
-pub(super) fn add_batch<F: Field>(buckets: &mut [Xy<F>], tags: &[u32], points: &[Xy<F>], dens: &[F], scratch: &mut Scratch) -> bool {
+/// Buckets must be distinct and coordinates canonical. Panics if the CPU lacks IFMA (see
+/// [`available`]) or a bucket is out of range.
+pub(super) fn add_batch<L: Kernel>(buckets: &mut [Xy<L::Element>], batch: Batch<'_, L::Element>, scratch: &mut Scratch) -> bool {
     assert!(available(), "the IFMA kernel needs AVX-512 IFMA");
-    assert!(tags.len() == points.len() && tags.len() == dens.len());
-    assert!(tags.iter().all(|&t| ((t & !DOUBLE) as usize) < buckets.len()), "bucket index out of range");
-    // SAFETY (both kernel calls): the CPU has the features and the buckets are in range
-    // (asserted above) and distinct (the caller's contract, which batch_affine's BUSY state keeps).
-    if let (Some(b), Some(p), Some(d)) = (same_mut::<_, Xy<Fq>>(buckets), same::<_, Xy<Fq>>(points), same::<_, Fq>(dens)) {
-        return unsafe { kernel::add_batch::<field::Fq8>(b, tags, p, d, scratch) };
-    }
-    if let (Some(b), Some(p), Some(d)) = (same_mut::<_, Xy<Fq2>>(buckets), same::<_, Xy<Fq2>>(points), same::<_, Fq2>(dens)) {
-        return unsafe { kernel::add_batch::<field::Fq2x8>(b, tags, p, d, scratch) };
-    }
-    unreachable!("the IFMA kernel is chosen for BN254's fields only")
+    assert!(batch.tags.len() == batch.points.len() && batch.tags.len() == batch.dens.len());
+    assert!(batch.tags.iter().all(|&t| ((t & !DOUBLE) as usize) < buckets.len()), "bucket index out of range");
+    // SAFETY: the CPU has the features and the buckets are in range (asserted above) and distinct
+    // (the caller's contract, which batch_affine's BUSY state keeps).
+    unsafe { kernel::add_batch::<L>(buckets, batch, scratch) }
 }
 
 /// Doubles every point of `points` (in the lanes' domain, none at infinity) `times` times, as
 /// batches of affine doublings: `false` if a point has y = 0 (its double is infinity, which
 /// affine coordinates cannot hold; on BN254's prime-order groups only invalid input gets there),
 /// leaving `points` partly doubled.
-pub(super) fn double_in_place<F: Field>(points: &mut [Xy<F>], times: u32, scratch: &mut Scratch) -> bool {
+pub(super) fn double_in_place<L: Kernel>(points: &mut [Xy<L::Element>], times: u32, scratch: &mut Scratch) -> bool {
     let tags: Vec<u32> = (0..points.len() as u32).map(|i| i | DOUBLE).collect();
-    let mut dens = vec![F::ZERO; points.len()];
+    let mut dens = vec![L::Element::ZERO; points.len()];
     let mut before = points.to_vec();
     for _ in 0..times {
         before.copy_from_slice(points);
         for (d, p) in dens.iter_mut().zip(points.iter()) {
             *d = p.y.double();
         }
-        if !add_batch(points, &tags, &before, &dens, scratch) {
+        if !add_batch::<L>(points, Batch { tags: &tags, points: &before, dens: &dens }, scratch) {
             return false;
         }
     }
     true
-}
-
-/// `s` as a slice of `U` if `T` is `U`.
-fn same<T: 'static, U: 'static>(s: &[T]) -> Option<&[U]> {
-    // SAFETY: T and U are the same type.
-    (TypeId::of::<T>() == TypeId::of::<U>()).then(|| unsafe { &*(s as *const [T] as *const [U]) })
-}
-
-/// `s` as a mutable slice of `U` if `T` is `U`.
-fn same_mut<T: 'static, U: 'static>(s: &mut [T]) -> Option<&mut [U]> {
-    // SAFETY: T and U are the same type.
-    (TypeId::of::<T>() == TypeId::of::<U>()).then(|| unsafe { &mut *(s as *mut [T] as *mut [U]) })
 }
 
 #[cfg(test)]
@@ -123,21 +73,23 @@ mod tests {
     use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
     use ark_ec::CurveGroup;
     use ark_std::rand::{rngs::StdRng, SeedableRng};
-    use ark_ff::AdditiveGroup;
+    use ark_bn254::{Fq, Fq2};
     use ark_std::UniformRand;
 
-    fn enter_point<P: SWCurveConfig>(p: &Affine<P>) -> Xy<P::BaseField> {
+    use crate::msm::field::MsmField;
+
+    fn enter_point<P: SWCurveConfig<BaseField: MsmField>>(p: &Affine<P>) -> Xy<P::BaseField> {
         Xy { x: enter(p.x), y: enter(p.y) }
     }
 
-    fn leave_point<P: SWCurveConfig>(p: &Xy<P::BaseField>) -> Affine<P> {
+    fn leave_point<P: SWCurveConfig<BaseField: MsmField>>(p: &Xy<P::BaseField>) -> Affine<P> {
         Affine::new(leave(p.x), leave(p.y))
     }
 
     /// Batches of every length mod 8 (partial last groups), with doublings among them, against
     /// arkworks' additions; untouched buckets stay untouched; a zero denominator is refused and
     /// changes nothing.
-    fn add_batch_equals_arkworks<P: SWCurveConfig>() {
+    fn add_batch_equals_arkworks<P: SWCurveConfig<BaseField: MsmField>>() {
         if !available() {
             eprintln!("skipped: this CPU has no AVX-512 IFMA");
             return;
@@ -161,7 +113,8 @@ mod tests {
                 points.push(pe);
                 expected[b] = (start[b] + p).into_affine();
             }
-            assert!(add_batch(&mut buckets, &tags, &points, &dens, &mut scratch));
+            let batch = Batch { tags: &tags, points: &points, dens: &dens };
+            assert!(add_batch::<<P::BaseField as MsmField>::Lanes>(&mut buckets, batch, &mut scratch));
             let got: Vec<Affine<P>> = buckets.iter().map(leave_point).collect();
             assert_eq!(got, expected, "batch of {m}");
         }
@@ -169,7 +122,8 @@ mod tests {
         let before = buckets.clone();
         let p = enter_point(&Projective::<P>::rand(&mut rng).into_affine());
         let dens = [p.x - buckets[0].x, P::BaseField::ZERO, p.x - buckets[2].x];
-        assert!(!add_batch(&mut buckets, &[0, 1, 2], &[p, p, p], &dens, &mut scratch));
+        let batch = Batch { tags: &[0, 1, 2], points: &[p, p, p], dens: &dens };
+        assert!(!add_batch::<<P::BaseField as MsmField>::Lanes>(&mut buckets, batch, &mut scratch));
         assert_eq!(buckets, before);
     }
 
@@ -181,12 +135,12 @@ mod tests {
         let mut rng = StdRng::seed_from_u64(56);
         let start: Vec<ark_bn254::G2Affine> = (0..19).map(|_| ark_bn254::G2Projective::rand(&mut rng).into_affine()).collect();
         let mut points: Vec<Xy<Fq2>> = start.iter().map(enter_point).collect();
-        assert!(double_in_place(&mut points, 5, &mut Scratch::default()));
+        assert!(double_in_place::<Fq2x8>(&mut points, 5, &mut Scratch::default()));
         let expected: Vec<ark_bn254::G2Affine> = start.iter().map(|p| (*p * ark_bn254::Fr::from(32u64)).into_affine()).collect();
         assert_eq!(points.iter().map(leave_point).collect::<Vec<_>>(), expected);
         // y = 0 cannot be doubled in affine coordinates: refused.
         let mut flat = vec![Xy { x: enter(Fq::from(5u64)), y: Fq::ZERO }];
-        assert!(!double_in_place(&mut flat, 1, &mut Scratch::default()));
+        assert!(!double_in_place::<Fq8>(&mut flat, 1, &mut Scratch::default()));
     }
 
     #[test]
@@ -206,7 +160,6 @@ mod tests {
         assert_eq!(leave(enter(x)), x);
         assert_eq!(leave(enter(y)), y);
         assert_eq!(enter(Fq::from(1u64)).0 .0, field_words_of_r260());
-        assert!(supports::<Fq>() && supports::<Fq2>() && !supports::<ark_bn254::Fr>());
     }
 
     /// 2^260 mod p as words: the lanes' one.

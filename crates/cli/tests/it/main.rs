@@ -1,0 +1,6 @@
+//! The `zkbatch` binary end to end, one test binary: its commands checked by snarkjs and circom
+//! (installed by scripts/bootstrap.sh), and its refusals.
+
+mod circom;
+mod cli;
+mod relay;

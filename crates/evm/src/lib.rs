@@ -1,0 +1,31 @@
+//! zkbatch-evm: the chain side of zkbatch, in one place.
+//!
+//! - [`word`]: BN254 values as the EVM's precompiles take them (32-byte words, G2 in EIP-197
+//!   order), the verifying key's hash, and the compressed proof encoding.
+//! - [`proof`]: a verified proof as the verifiers and `ProofRegistry` take it, and its key.
+//! - [`batch_transcript`]: the batch verifier's Fiat–Shamir transcript, natively and as the Yul
+//!   the contract runs, side by side.
+//! - [`bindings`]: the contracts' alloy bindings, from the ABI checked in under `abi/`
+//!   (`make bindings` regenerates it; a test fails when it is stale).
+//! - [`calldata`]: every call zkbatch makes, encoded.
+//! - [`revert`]: a revert's data, named by the contracts' own error types.
+//! - [`solc`]: compiling Solidity with the Foundry project's settings.
+//! - [`signer`]: the signer's key, from a file or the environment, never echoed.
+//! - [`deploy`] and [`submit`]: contracts deployed, aggregates sent.
+
+#![forbid(unsafe_code)]
+
+pub mod batch_transcript;
+pub mod bindings;
+pub mod calldata;
+pub mod deploy;
+pub mod proof;
+pub mod revert;
+pub mod signer;
+pub mod solc;
+pub mod submit;
+pub mod word;
+
+pub use proof::EvmProof;
+pub use revert::Revert;
+pub use word::{EncodeError, Word};

@@ -1,0 +1,64 @@
+//! A proof as the chain takes it: the verifiers' 8 words and the public inputs, and the key
+//! `ProofRegistry` emits it under.
+
+use alloy::primitives::{keccak256, B256, U256};
+use zkbatch_prover::{Fr, Proof};
+
+use crate::word::{check_finite, input_words, proof_words, EncodeError};
+
+/// A Groth16 proof and its public inputs in the verifiers' encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvmProof {
+    /// A.x A.y B.x1 B.x0 B.y1 B.y0 C.x C.y.
+    pub words: [U256; 8],
+    /// The public inputs, one word each.
+    pub inputs: Vec<U256>,
+}
+
+impl EvmProof {
+    /// The encoding of `proof` with `inputs`; a point at infinity, which the verifier contracts
+    /// refuse, is refused here by name.
+    pub fn new(proof: &Proof, inputs: &[Fr]) -> Result<EvmProof, EncodeError> {
+        check_finite(proof)?;
+        let words = proof_words(proof).map(U256::from_be_bytes);
+        let inputs = input_words(inputs).into_iter().map(U256::from_be_bytes).collect();
+        Ok(EvmProof { words, inputs })
+    }
+
+    /// keccak256 of the 8 proof words and the inputs, as `ProofRegistry` computes it for its
+    /// `ProofVerified` event: the proof's public id.
+    pub fn key(&self) -> B256 {
+        keccak256(self.to_bytes())
+    }
+
+    /// The words and inputs, 32 bytes each, one after another (also the relayer's stored form).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.words.iter().chain(&self.inputs).flat_map(|w| w.to_be_bytes::<32>()).collect()
+    }
+
+    /// The stored form back; `None` when the length is not 32 × (8 + n).
+    pub fn from_bytes(bytes: &[u8]) -> Option<EvmProof> {
+        if bytes.len() < 256 || bytes.len() % 32 != 0 {
+            return None;
+        }
+        let mut all = bytes.chunks_exact(32).map(U256::from_be_slice);
+        let words: [U256; 8] = std::array::from_fn(|_| all.next().unwrap_or_default());
+        Some(EvmProof { words, inputs: all.collect() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_form_round_trips_and_refuses_bad_lengths() {
+        let p = EvmProof { words: std::array::from_fn(|i| U256::from(i + 1)), inputs: vec![U256::from(7), U256::MAX] };
+        let bytes = p.to_bytes();
+        assert_eq!(bytes.len(), 32 * 10);
+        assert_eq!(EvmProof::from_bytes(&bytes), Some(p.clone()));
+        assert_eq!(p.key(), keccak256(&bytes));
+        assert_eq!(EvmProof::from_bytes(&bytes[..255]), None);
+        assert_eq!(EvmProof::from_bytes(&bytes[..224]), None);
+    }
+}

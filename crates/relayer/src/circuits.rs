@@ -1,0 +1,32 @@
+//! The configured circuits, each verifying key loaded and prepared once for every proof it checks.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use alloy::primitives::Address;
+use zkbatch_prover::verify::PreparedKey;
+
+use crate::config::{Config, ConfigError};
+
+/// A configured circuit.
+pub(crate) struct Circuit {
+    /// Its verifying key, prepared.
+    pub key: Arc<PreparedKey>,
+    /// The generated single verifier.
+    pub verifier: Address,
+    /// The generated batch verifier, when deployed.
+    pub batch_verifier: Option<Address>,
+}
+
+/// The circuits by id.
+pub(crate) type Circuits = HashMap<String, Circuit>;
+
+/// Loads and prepares every configured circuit's key; a key that cannot be read is named.
+pub(crate) fn load_circuits(config: &Config) -> Result<Circuits, ConfigError> {
+    let mut circuits = HashMap::new();
+    for c in &config.circuits {
+        let vk = zkbatch_prover::snarkjs::read_verifying_key(&c.vk).map_err(|source| ConfigError::VerifyingKey { id: c.id.clone(), source })?;
+        circuits.insert(c.id.clone(), Circuit { key: Arc::new(PreparedKey::new(&vk)), verifier: c.verifier, batch_verifier: c.batch_verifier });
+    }
+    Ok(circuits)
+}

@@ -1,0 +1,61 @@
+//! What the relayer accepts: a proof as clients post it (snarkjs JSON), parsed, checked and
+//! verified against its circuit's key before it may be queued, in the chain's encoding.
+
+use serde::{Deserialize, Serialize};
+use zkbatch_evm::{EncodeError, EvmProof};
+use zkbatch_prover::snarkjs::{public_from_json, ProofJson};
+use zkbatch_prover::verify::{PreparedKey, VerifyError};
+
+/// `POST /v1/proofs`'s body.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProofRequest {
+    /// The circuit's id in the relayer's configuration.
+    pub circuit: String,
+    /// snarkjs `proof.json`.
+    pub proof: ProofJson,
+    /// snarkjs `public.json`: the public signals as decimal strings.
+    pub public: Vec<String>,
+}
+
+/// Why a posted proof is refused (each is a 400 naming the problem).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RejectReason {
+    /// No circuit with that id is configured.
+    #[error("unknown circuit {0:?}")]
+    UnknownCircuit(String),
+    /// `proof` is not a valid snarkjs proof (the message names the field).
+    #[error("proof: {0}")]
+    Proof(String),
+    /// `public` is not a list of canonical field elements.
+    #[error("public: {0}")]
+    Public(String),
+    /// The proof does not verify, or has the wrong input count.
+    #[error("{0}")]
+    Verify(#[from] VerifyError),
+    /// The proof holds a point the verifier contracts refuse.
+    #[error("proof: {0}")]
+    Encode(#[from] EncodeError),
+}
+
+impl RejectReason {
+    /// A short label for the rejected-proofs metric.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RejectReason::UnknownCircuit(_) => "unknown_circuit",
+            RejectReason::Proof(_) | RejectReason::Encode(_) => "malformed_proof",
+            RejectReason::Public(_) => "malformed_public",
+            RejectReason::Verify(VerifyError::InputCount { .. }) => "input_count",
+            RejectReason::Verify(_) => "invalid",
+        }
+    }
+}
+
+/// Parses, checks (every coordinate canonical and on its curve, inputs below r) and verifies a
+/// posted proof against the circuit's key; only a proof that passes may be queued.
+pub fn check(key: &PreparedKey, request: &ProofRequest) -> Result<EvmProof, RejectReason> {
+    let proof = request.proof.to_proof().map_err(|e| RejectReason::Proof(e.to_string()))?;
+    let public = public_from_json(&request.public).map_err(|e| RejectReason::Public(e.to_string()))?;
+    key.verify(&proof, &public)?;
+    Ok(EvmProof::new(&proof, &public)?)
+}

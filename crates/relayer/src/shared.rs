@@ -1,0 +1,33 @@
+//! What the HTTP API and the submitter share: the queue, the configuration, the circuits' keys,
+//! the metrics, and the in-memory count of queued proofs behind the 429 threshold.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::sync::Notify;
+
+use crate::circuits::Circuits;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError};
+
+/// One relayer's shared state, held in an `Arc` by both tasks.
+pub(crate) struct Shared {
+    pub(crate) store: Store,
+    pub(crate) config: Config,
+    pub(crate) circuits: Circuits,
+    pub(crate) metrics: Metrics,
+    /// Proofs queued and not yet in a transaction (the 429 threshold).
+    pub(crate) queued: AtomicUsize,
+    /// Wakes the submitter when a proof arrives.
+    pub(crate) notify: Notify,
+}
+
+impl Shared {
+    /// The in-memory count of queued proofs, read again from the database (other instances
+    /// sharing a PostgreSQL queue take proofs this one accepted).
+    pub(crate) async fn resync_queue(&self) -> Result<(), StoreError> {
+        let n = self.store.queued_count().await?;
+        self.queued.store(n, Ordering::Relaxed);
+        Ok(())
+    }
+}

@@ -1,0 +1,390 @@
+//! End to end, with real parts only: anvil, the generated verifier and the registry deployed on
+//! it, our prover's proofs, a SQLite file, HTTP. "Exactly once" is checked from the chain's
+//! `ProofVerified` events, not from the relayer's own records.
+
+use std::collections::HashSet;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy::primitives::{B256, U256};
+use zkbatch_evm::word::proof_words;
+use zkbatch_evm::EvmProof;
+use zkbatch_relayer::Relayer;
+
+use crate::common::{body, config, Chain, Circuit, Http, CIRCUIT};
+
+/// A bound against hanging, not a speed requirement.
+const LIMIT: Duration = Duration::from_secs(300);
+
+async fn post_all(http: &Arc<Http>, bodies: Vec<String>, concurrency: usize) -> Vec<String> {
+    let bodies = Arc::new(tokio::sync::Mutex::new(bodies.into_iter().enumerate().collect::<Vec<_>>()));
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, bodies) = (http.clone(), bodies.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            loop {
+                let Some((i, b)) = bodies.lock().await.pop() else { break };
+                let r = http.post("/v1/proofs", b).await.expect("POST");
+                assert_eq!(r.status, 202, "proof {i}: {}", r.text);
+                ids.push(r.json["id"].as_str().expect("id").to_string());
+            }
+            ids
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.extend(t.await.expect("task"));
+    }
+    ids
+}
+
+fn key(id: &str) -> B256 {
+    id.parse().expect("id is a 32-byte hex key")
+}
+
+/// Every id confirmed, each with exactly one event; no event for anything else.
+async fn assert_exactly_once(chain: &Chain, ids: &[String]) {
+    let events = chain.verified().await;
+    for id in ids {
+        assert_eq!(events.get(&key(id)).copied().unwrap_or(0), 1, "proof {id}: events on-chain");
+    }
+    let ours: HashSet<B256> = ids.iter().map(|i| key(i)).collect();
+    let extra: Vec<_> = events.keys().filter(|k| !ours.contains(*k)).collect();
+    assert!(extra.is_empty(), "events for proofs never accepted: {extra:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_proofs_confirmed_exactly_once_bad_proofs_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut circuit = Circuit::new(dir.path(), 1);
+    let chain = Chain::start(&circuit, None).await;
+    let relayer = Relayer::start(config(dir.path(), &chain, &circuit)).await.expect("relayer starts");
+    let http = Arc::new(Http::new(format!("http://{}", relayer.addr)));
+
+    let health = http.get("/healthz").await.unwrap();
+    assert_eq!(health.status, 200, "{}", health.text);
+
+    // Bad proofs: each is a 400 naming the problem, and none is ever submitted.
+    let (proof, public) = circuit.proof();
+    let mut wrong_input = public.clone();
+    wrong_input[0] = "5".into();
+    let r = http.post("/v1/proofs", body(CIRCUIT, &proof, &wrong_input)).await.unwrap();
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(r.json["error"].as_str().unwrap().contains("does not verify"), "{}", r.text);
+    let r = http.post("/v1/proofs", body(CIRCUIT, &proof, &public[..1])).await.unwrap();
+    assert_eq!(r.status, 400);
+    assert!(r.json["error"].as_str().unwrap().contains("public inputs"), "{}", r.text);
+    let mut off_curve = proof.clone();
+    off_curve.pi_a[0] = "1".into();
+    let r = http.post("/v1/proofs", body(CIRCUIT, &off_curve, &public)).await.unwrap();
+    assert_eq!(r.status, 400);
+    assert!(r.json["error"].as_str().unwrap().starts_with("proof: "), "{}", r.text);
+    let mut too_big = public.clone();
+    too_big[1] = "21888242871839275222246405745257275088548364400416034343698204186575808495617".into(); // r
+    let r = http.post("/v1/proofs", body(CIRCUIT, &proof, &too_big)).await.unwrap();
+    assert_eq!(r.status, 400);
+    assert!(r.json["error"].as_str().unwrap().contains("public input 1"), "{}", r.text);
+    let r = http.post("/v1/proofs", body("merkle-99", &proof, &public)).await.unwrap();
+    assert_eq!(r.status, 400);
+    assert!(r.json["error"].as_str().unwrap().contains("unknown circuit"), "{}", r.text);
+    let r = http.post("/v1/proofs", "{\"circuit\": 3".into()).await.unwrap();
+    assert_eq!(r.status, 400, "{}", r.text);
+    let r = http.post("/v1/proofs", format!("{{\"pad\": \"{}\"}}", "x".repeat(100_000))).await.unwrap();
+    assert_eq!(r.status, 413, "{}", r.text);
+    let bad_keys: Vec<B256> = [&wrong_input].iter().map(|p| {
+        let words = proof_words(&proof.to_proof().unwrap()).map(U256::from_be_bytes);
+        EvmProof { words, inputs: p.iter().map(|s| s.parse::<U256>().unwrap()).collect() }.key()
+    }).collect();
+
+    // 200 good proofs (the figure; squares-2 proves in ms), 16 requests at a time.
+    let mut bodies = vec![body(CIRCUIT, &proof, &public)];
+    for _ in 1..200 {
+        let (p, x) = circuit.proof();
+        bodies.push(body(CIRCUIT, &p, &x));
+    }
+    let first = bodies[0].clone();
+    let ids = post_all(&http, bodies, 16).await;
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 200);
+
+    // The same proof again: the same id, not a second entry.
+    let again = http.post("/v1/proofs", first).await.unwrap();
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.json["duplicate"], true);
+    assert!(ids.contains(&again.json["id"].as_str().unwrap().to_string()));
+
+    let done = http.wait_final(&ids, LIMIT).await;
+    let mut per_proof = std::collections::HashMap::<&str, Vec<f64>>::new();
+    for (id, status) in &done {
+        assert_eq!(status["status"], "confirmed", "{id}: {status}");
+        assert!(status["tx_hash"].as_str().is_some_and(|h| h.len() == 66), "{status}");
+        assert!(status["block"].as_u64().is_some(), "{status}");
+        // The gas model: one verification for a batch of one, batch verification from two on.
+        let size = status["batch"]["size"].as_u64().unwrap();
+        let mode = status["batch"]["mode"].as_str().unwrap();
+        assert_eq!(mode, if size >= 2 { "batch" } else { "single" }, "{status}");
+        if size == 8 {
+            per_proof.entry(mode).or_default().push(status["gas_used"].as_f64().unwrap() / size as f64);
+        }
+    }
+    // Full batches of 8 with 2 public inputs: well under the ~230k gas of one verification each.
+    assert!(!per_proof["batch"].is_empty() && per_proof["batch"].iter().all(|g| *g < 110_000.0), "{per_proof:?}");
+    assert_exactly_once(&chain, &ids).await;
+    let events = chain.verified().await;
+    for k in bad_keys {
+        assert!(!events.contains_key(&k), "a refused proof reached the chain");
+    }
+
+    let metrics = http.get("/metrics").await.unwrap().text;
+    assert!(metrics.contains("zkbatch_relayer_proofs_confirmed_total 200"), "{metrics}");
+    assert!(metrics.contains("zkbatch_relayer_proofs_accepted_total 200"), "{metrics}");
+    assert!(metrics.contains("zkbatch_relayer_proofs_rejected_total{reason=\"invalid\"} 1"), "{metrics}");
+    assert!(metrics.contains("zkbatch_relayer_batch_size_count"), "{metrics}");
+    relayer.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_queue_answers_429_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut circuit = Circuit::new(dir.path(), 2);
+    let chain = Chain::start(&circuit, None).await;
+    let mut cfg = config(dir.path(), &chain, &circuit);
+    // Nothing leaves the queue during the test: batches close at 100 proofs or after an hour.
+    cfg.batch.max_size = 100;
+    cfg.batch.max_wait_ms = 3_600_000;
+    cfg.queue.capacity = 3;
+    cfg.queue.retry_after_s = 7;
+    let relayer = Relayer::start(cfg).await.unwrap();
+    let http = Http::new(format!("http://{}", relayer.addr));
+    for _ in 0..3 {
+        let (p, x) = circuit.proof();
+        assert_eq!(http.post("/v1/proofs", body(CIRCUIT, &p, &x)).await.unwrap().status, 202);
+    }
+    let (p, x) = circuit.proof();
+    let r = http.post("/v1/proofs", body(CIRCUIT, &p, &x)).await.unwrap();
+    assert_eq!(r.status, 429, "{}", r.text);
+    assert_eq!(r.retry_after.as_deref(), Some("7"));
+    let metrics = http.get("/metrics").await.unwrap().text;
+    assert!(metrics.contains("zkbatch_relayer_queue_depth 3"), "{metrics}");
+    assert!(metrics.contains("zkbatch_relayer_proofs_throttled_total 1"), "{metrics}");
+    relayer.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proof_the_chain_refuses_is_split_out_of_its_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut circuit = Circuit::new(dir.path(), 3);
+    let chain = Chain::start(&circuit, None).await;
+    let mut cfg = config(dir.path(), &chain, &circuit);
+    cfg.batch.max_size = 6;
+    cfg.batch.max_wait_ms = 3_600_000; // the batch closes when it has 6 proofs
+    let relayer = Relayer::start(cfg).await.unwrap();
+    let http = Arc::new(Http::new(format!("http://{}", relayer.addr)));
+
+    // A proof that passed no off-chain check, put straight into the queue (as a corrupted row
+    // would be): a valid proof with one input changed. The verifier contract refuses it.
+    let (p, x) = circuit.proof();
+    let words = proof_words(&p.to_proof().unwrap()).map(U256::from_be_bytes);
+    let mut inputs: Vec<U256> = x.iter().map(|s| s.parse().unwrap()).collect();
+    inputs[0] += U256::from(1);
+    let bad = EvmProof { words, inputs };
+    relayer.store.insert_proof(bad.key(), CIRCUIT, &bad.to_bytes()).await.unwrap();
+
+    let mut bodies = Vec::new();
+    for _ in 0..5 {
+        let (p, x) = circuit.proof();
+        bodies.push(body(CIRCUIT, &p, &x));
+    }
+    let ids = post_all(&http, bodies, 5).await;
+    let bad_id = format!("{:#x}", bad.key());
+    let mut all = ids.clone();
+    all.push(bad_id.clone());
+    let done = http.wait_final(&all, LIMIT).await;
+    assert_eq!(done[&bad_id]["status"], "failed");
+    assert!(done[&bad_id]["error"].as_str().unwrap().contains("ProofInvalid"), "{}", done[&bad_id]);
+    for id in &ids {
+        assert_eq!(done[id]["status"], "confirmed", "{}", done[id]);
+    }
+    assert_exactly_once(&chain, &ids).await;
+    relayer.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anvil_paused_for_10s_mid_run_relayer_retries_and_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut circuit = Circuit::new(dir.path(), 4);
+    let chain = Chain::start(&circuit, None).await;
+    let mut cfg = config(dir.path(), &chain, &circuit);
+    cfg.batch.max_size = 4;
+    cfg.retry.rpc_timeout_ms = 1_000;
+    let relayer = Relayer::start(cfg).await.unwrap();
+    let http = Arc::new(Http::new(format!("http://{}", relayer.addr)));
+
+    let mut first = Vec::new();
+    for _ in 0..8 {
+        let (p, x) = circuit.proof();
+        first.push(body(CIRCUIT, &p, &x));
+    }
+    let mut ids = post_all(&http, first, 4).await;
+    // The node stops answering (SIGSTOP: connections hang, as with a dead host) for 10 s while
+    // more proofs arrive; intake goes on, submission retries.
+    let pid = chain.pid().to_string();
+    assert!(Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    let mut more = Vec::new();
+    for _ in 0..16 {
+        let (p, x) = circuit.proof();
+        more.push(body(CIRCUIT, &p, &x));
+    }
+    ids.extend(post_all(&http, more, 4).await);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert!(Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+
+    let done = http.wait_final(&ids, LIMIT).await;
+    assert!(done.values().all(|s| s["status"] == "confirmed"), "{done:?}");
+    assert_exactly_once(&chain, &ids).await;
+    let metrics = http.get("/metrics").await.unwrap().text;
+    let errors: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("zkbatch_relayer_rpc_errors_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(errors > 0, "the pause should show as RPC errors:\n{metrics}");
+    relayer.stop().await;
+}
+
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_relayer(config_path: &std::path::Path, log: &std::path::Path) -> Process {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+    Process(
+        Command::new(env!("CARGO_BIN_EXE_zkbatch-relayer"))
+            .args(["--config", config_path.to_str().unwrap()])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start zkbatch-relayer"),
+    )
+}
+
+async fn wait_healthy(http: &Http) {
+    for _ in 0..600 {
+        if http.get("/healthz").await.is_ok_and(|r| r.status == 200) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the relayer did not come up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relayer_sigkilled_mid_run_and_restarted_confirms_every_proof_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut circuit = Circuit::new(dir.path(), 5);
+    // Blocks every second: transactions sit in the pool for a while, so the kill lands between
+    // broadcast and receipt for some batches, before batching for others.
+    let chain = Chain::start(&circuit, Some(1)).await;
+    let mut cfg = config(dir.path(), &chain, &circuit);
+    cfg.batch.max_size = 4;
+    cfg.batch.max_in_flight = 3;
+    // Single verification here (the other tests use the batch verifier): both modes go
+    // through a crash.
+    cfg.circuits[0].batch_verifier = None;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    cfg.listen = format!("127.0.0.1:{port}").parse().unwrap();
+    let config_path = dir.path().join("relayer.toml");
+    std::fs::write(&config_path, toml::to_string(&cfg).unwrap()).unwrap();
+    let log = dir.path().join("relayer.log");
+    let http = Arc::new(Http::new(format!("http://127.0.0.1:{port}")));
+
+    let mut relayer = spawn_relayer(&config_path, &log);
+    wait_healthy(&http).await;
+    let mut bodies = Vec::new();
+    for _ in 0..32 {
+        let (p, x) = circuit.proof();
+        bodies.push(body(CIRCUIT, &p, &x));
+    }
+    let ids = post_all(&http, bodies, 8).await;
+    // Kill once some batch is on its way and not everything is confirmed.
+    for _ in 0..400 {
+        let r = http.get(&format!("/v1/proofs/{}", ids[0])).await.unwrap();
+        let statuses: Vec<String> = {
+            let mut v = Vec::new();
+            for id in ids.iter().step_by(4) {
+                v.push(http.get(&format!("/v1/proofs/{id}")).await.unwrap().json["status"].as_str().unwrap_or("").to_string());
+            }
+            v
+        };
+        let _ = r;
+        if statuses.iter().any(|s| s == "submitted" || s == "batched" || s == "confirmed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    relayer.0.kill().unwrap(); // SIGKILL
+    relayer.0.wait().unwrap();
+    let confirmed_before = chain.verified().await.len();
+
+    let _relayer = spawn_relayer(&config_path, &log);
+    wait_healthy(&http).await;
+    let done = http.wait_final(&ids, LIMIT).await;
+    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(done.values().all(|s| s["status"] == "confirmed"), "{done:?}\n{log_text}");
+    assert_exactly_once(&chain, &ids).await;
+    assert!(confirmed_before < ids.len(), "the kill came after everything was done: the test proved nothing");
+    // The key is never logged.
+    assert!(!log_text.contains(&chain.relayer_key), "the signer key appears in the log");
+}
+
+async fn metric(http: &Http, name: &str) -> u64 {
+    let text = http.get("/metrics").await.unwrap().text;
+    text.lines().find_map(|l| l.strip_prefix(&format!("{name} "))).and_then(|v| v.parse().ok()).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_transaction_is_replaced_with_higher_fees_and_lands_once() {
+    use alloy::providers::Provider;
+    let dir = tempfile::tempdir().unwrap();
+    let mut circuit = Circuit::new(dir.path(), 6);
+    let chain = Chain::start(&circuit, None).await;
+    // From here on nothing is mined until the test says so: the relayer's transaction is stuck.
+    let _: serde_json::Value = chain.provider.raw_request("evm_setAutomine".into(), (false,)).await.unwrap();
+    let mut cfg = config(dir.path(), &chain, &circuit);
+    cfg.fees.replace_after_ms = 1_000;
+    cfg.batch.max_wait_ms = 100;
+    let relayer = Relayer::start(cfg).await.unwrap();
+    let http = Arc::new(Http::new(format!("http://{}", relayer.addr)));
+    let mut bodies = Vec::new();
+    for _ in 0..4 {
+        let (p, x) = circuit.proof();
+        bodies.push(body(CIRCUIT, &p, &x));
+    }
+    let ids = post_all(&http, bodies, 4).await;
+    // Wait (bounded) for two replacements: the original and two fee bumps are all in the record.
+    for _ in 0..600 {
+        if metric(&http, "zkbatch_relayer_replacements_total").await >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(metric(&http, "zkbatch_relayer_replacements_total").await >= 2, "no replacement was sent");
+    let before = http.get(&format!("/v1/proofs/{}", ids[0])).await.unwrap().json;
+    assert_eq!(before["status"], "submitted", "{before}");
+    let _: serde_json::Value = chain.provider.raw_request("evm_mine".into(), ()).await.unwrap();
+    let done = http.wait_final(&ids, LIMIT).await;
+    assert!(done.values().all(|s| s["status"] == "confirmed"), "{done:?}");
+    assert_exactly_once(&chain, &ids).await;
+    // What was mined is the last replacement, at the batch's nonce.
+    let mined: alloy::primitives::B256 = done[&ids[0]]["tx_hash"].as_str().unwrap().parse().unwrap();
+    let tx = chain.provider.get_transaction_by_hash(mined).await.unwrap().unwrap();
+    assert_eq!(alloy::consensus::Transaction::nonce(&tx), before["batch"]["nonce"].as_u64().unwrap());
+    relayer.stop().await;
+}

@@ -1,0 +1,29 @@
+//! zkbatch-testing: what zkbatch's tests share, and nothing a user links. A dev-dependency only;
+//! it depends on the prover alone among zkbatch's crates, so any other crate's tests can use it.
+//!
+//! - [`root`], [`tool`] and [`anvil`]: the repository and its project-local toolchain
+//!   (`scripts/bootstrap.sh` installs it; `make test` runs that first).
+//! - [`keys`]: deterministic keys and proofs, the same ones the forge fixtures hold.
+
+#![forbid(unsafe_code)]
+
+pub mod keys;
+
+use std::path::PathBuf;
+
+use alloy::node_bindings::Anvil;
+
+/// The repository's root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A tool of the project-local toolchain: `.tools/bin/NAME` (forge, anvil, solc, snarkjs, circom2).
+pub fn tool(name: &str) -> PathBuf {
+    root().join(".tools/bin").join(name)
+}
+
+/// anvil from the project's toolchain, ready to be configured and spawned.
+pub fn anvil() -> Anvil {
+    Anvil::new().path(tool("anvil"))
+}
