@@ -43,7 +43,7 @@ pub enum FormatError {
     #[error("{0} has a projective coordinate other than 1 (or 0 for infinity); write affine points")]
     NotAffine(String),
     /// `IC` does not have `nPublic` + 1 points.
-    #[error("IC has {ic} points, but nPublic = {n_public} needs {}", n_public + 1)]
+    #[error("IC has {ic} points, but nPublic = {n_public} needs one more than that")]
     IcLength {
         /// Points in `IC`.
         ic: usize,
@@ -243,7 +243,8 @@ impl VerifyingKeyJson {
     /// does not match `nPublic`.
     pub fn to_vk(&self) -> Result<VerifyingKey, FormatError> {
         check_header(&self.protocol, &self.curve)?;
-        if self.ic.len() != self.n_public + 1 {
+        // checked: nPublic comes from the file, and usize::MAX + 1 must be a refusal, not a panic.
+        if self.n_public.checked_add(1) != Some(self.ic.len()) {
             return Err(FormatError::IcLength { ic: self.ic.len(), n_public: self.n_public });
         }
         Ok(VerifyingKey {

@@ -109,6 +109,9 @@ fn malformed_verifying_keys_are_refused() {
     let mut vk = vk_json();
     vk.ic.pop();
     assert!(matches!(vk.to_vk().unwrap_err(), FormatError::IcLength { ic: 2, n_public: 2 }));
+    // The largest nPublic a file can hold is refused, not an overflow.
+    vk.n_public = usize::MAX;
+    assert!(matches!(vk.to_vk().unwrap_err(), FormatError::IcLength { ic: 2, n_public: usize::MAX }));
 
     let mut vk = vk_json();
     vk.vk_alpha_1[0] = "1".into();
