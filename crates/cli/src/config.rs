@@ -44,30 +44,34 @@ fn set(table: &mut Table, key: &str, value: Value) {
 }
 
 /// Environment variables older releases read, by command: (command, old name, current name).
-const LEGACY_ENV: [(&str, &str, &str); 13] = [
+const LEGACY_ENV: [(&str, &str, &str); 10] = [
     ("relay", "ZKBATCH_RELAYER_CONFIG", "ZKBATCH_CONFIG"),
     ("relay", "ZKBATCH_RELAYER_LISTEN", "ZKBATCH_LISTEN"),
     ("relay", "ZKBATCH_RELAYER_DATABASE", "ZKBATCH_DATABASE"),
     ("relay", "ZKBATCH_RELAYER_RPC_URL", "ZKBATCH_RPC_URL"),
     ("relay", "ZKBATCH_RELAYER_REGISTRY", "ZKBATCH_REGISTRY"),
-    ("relay", "ZKBATCH_RELAYER_KEY_FILE", "ZKBATCH_KEY_FILE"),
     ("relay", "ZKBATCH_RELAYER_BATCH_MAX_SIZE", "ZKBATCH_BATCH_MAX_SIZE"),
     ("relay", "ZKBATCH_RELAYER_BATCH_MAX_WAIT_MS", "ZKBATCH_BATCH_MAX_WAIT_MS"),
     ("relay", "ZKBATCH_RELAYER_QUEUE_CAPACITY", "ZKBATCH_QUEUE_CAPACITY"),
     ("relay", "ZKBATCH_RELAYER_CONFIRMATIONS", "ZKBATCH_CONFIRMATIONS"),
     ("relay", "ZKBATCH_RELAYER_MAX_FEE_GWEI", "ZKBATCH_MAX_FEE_GWEI"),
-    ("deploy", "ZKBATCH_DEPLOYER_KEY_FILE", "ZKBATCH_KEY_FILE"),
-    ("aggregate", "ZKBATCH_DEPLOYER_KEY_FILE", "ZKBATCH_KEY_FILE"),
 ];
 
 /// For the command about to run (the first argument that is not a flag), reads each variable an
-/// older release used into its current name, unless that is set, and says so on stderr.
+/// older release used into its current name, unless that is set, and says so on stderr; where
+/// both are set and differ, says which one wins.
 pub(crate) fn rename_legacy_env() {
     let Some(command) = std::env::args().skip(1).find(|a| !a.starts_with('-')) else { return };
     for (_, old, new) in LEGACY_ENV.iter().filter(|(c, _, _)| *c == command) {
-        if let (Some(value), None) = (std::env::var_os(old), std::env::var_os(new)) {
-            eprintln!("warning: {old} is now {new}; reading it this time");
-            std::env::set_var(new, value);
+        match (std::env::var_os(old), std::env::var_os(new)) {
+            (Some(value), None) => {
+                eprintln!("warning: {old} is now {new}; reading it this time");
+                std::env::set_var(new, value);
+            }
+            (Some(value), Some(current)) if value != current => {
+                eprintln!("warning: {old} is no longer read: {new} is set and wins");
+            }
+            _ => {}
         }
     }
 }

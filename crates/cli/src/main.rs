@@ -31,9 +31,10 @@ use crate::output::{Output, OutputOpts};
         zkbatch inputs --circuit merkle-20 --count 8 --out inputs/\n  \
         zkbatch prove --pk merkle20.pk --input inputs/ --out proofs/ --jobs 2\n  \
         zkbatch verify --vk verification_key.json --dir proofs/\n\n\
-        Options of the environment a command runs in (--rpc-url, --key-file, --solc, --cache-dir,\n\
-        --relayer-url, and the relayer's) can also be set as ZKBATCH_ and the flag's name in capitals\n\
-        (--rpc-url as ZKBATCH_RPC_URL); each command's --help names them, and a flag given wins."
+        Options of the environment a command runs in (--rpc-url, --solc, --cache-dir, --relayer-url,\n\
+        and the relayer's) can also be set as ZKBATCH_ and the flag's name in capitals (--rpc-url as\n\
+        ZKBATCH_RPC_URL); key files by role: ZKBATCH_DEPLOYER_KEY_FILE, ZKBATCH_RELAYER_KEY_FILE.\n\
+        Each command's --help names them; a flag given wins."
 )]
 struct Cli {
     #[command(flatten)]

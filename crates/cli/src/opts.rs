@@ -1,10 +1,12 @@
 //! Option groups several commands share, flattened into each (`#[command(flatten)]`), so that a
 //! flag has one name, one environment variable and one meaning everywhere.
 //!
-//! Environment variables: every flag below can be set as `ZKBATCH_` and its name in capitals
-//! (`--rpc-url` as `ZKBATCH_RPC_URL`); a flag on the command line wins over its variable. The
-//! signer keys themselves are never flags: `ZKBATCH_DEPLOYER_KEY` (deploying and submitting
-//! aggregates) and `ZKBATCH_RELAYER_KEY` (the relayer) hold them when no key file is given.
+//! Environment variables: a flag below can be set as `ZKBATCH_` and its name in capitals
+//! (`--rpc-url` as `ZKBATCH_RPC_URL`); a flag on the command line wins over its variable. Keys
+//! are the exception, named by the role that signs, so that one shell can hold a deployer's and a
+//! relayer's without either signing for the other: `--key-file` is `ZKBATCH_DEPLOYER_KEY_FILE`
+//! here and `ZKBATCH_RELAYER_KEY_FILE` for the relayer, and the hex key itself, never a flag,
+//! `ZKBATCH_DEPLOYER_KEY` or `ZKBATCH_RELAYER_KEY`.
 
 use std::path::{Path, PathBuf};
 
@@ -29,7 +31,7 @@ pub(crate) struct ChainOpts {
     #[arg(long, env = "ZKBATCH_RPC_URL", default_value = "http://127.0.0.1:8545")]
     pub(crate) rpc_url: String,
     /// A file with the sender's hex private key (else $ZKBATCH_DEPLOYER_KEY).
-    #[arg(long, env = "ZKBATCH_KEY_FILE")]
+    #[arg(long, env = "ZKBATCH_DEPLOYER_KEY_FILE")]
     pub(crate) key_file: Option<PathBuf>,
 }
 

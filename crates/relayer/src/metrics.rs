@@ -143,7 +143,7 @@ metrics! {
         batch_size: "zkbatch_relayer_batch_size" = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0],
         /// Transaction gas used divided by its proofs.
         gas_per_proof: "zkbatch_relayer_gas_per_proof" = &[40e3, 50e3, 60e3, 80e3, 100e3, 150e3, 200e3, 250e3, 300e3, 400e3],
-        /// Seconds from a proof's acceptance to its confirmation.
+        /// Seconds from acceptance to confirmation.
         submission_latency: "zkbatch_relayer_submission_latency_seconds" = &[0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0],
     }
 }

@@ -52,12 +52,24 @@ pub enum StoreError {
     },
 }
 
-/// The schema, as versioned migrations for each dialect (`crates/relayer/migrations/`). Each is
-/// applied once, in order, when a relayer opens the database; `_sqlx_migrations` records which.
-/// A migration, once released, is never edited (its checksum is checked at start): a change to
-/// the schema is a new file.
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+/// The schema, as versioned migrations for each dialect (`crates/relayer/migrations/`), applied in
+/// order when a relayer opens the database; `_sqlx_migrations` records which. A released migration
+/// is never edited (its checksum is checked at start): a change to the schema is a new file.
+fn migrations(backend: Backend) -> Migrator {
+    let mut migrator = match backend {
+        Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+    };
+    // The lock is taken in `Store::open` instead: sqlx's is a session lock on a key of its own.
+    migrator.set_locking(false);
+    migrator
+}
+
+/// The transaction-scoped advisory lock PostgreSQL instances take while bringing the schema up to
+/// date: the key relayers took before migrations too, so instances old and new starting at once
+/// exclude each other, and nothing outlives the transaction (a pooler in transaction mode would
+/// strand a session lock).
+const SCHEMA_LOCK: &str = "SELECT pg_advisory_xact_lock(7297305)";
 
 /// A proof's state, as `GET /v1/proofs/{id}` reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -255,13 +267,14 @@ impl Store {
                 .map_err(open_err)?;
             (pool, Backend::Sqlite)
         };
-        // On PostgreSQL the migrator holds an advisory lock while it runs, so instances starting
-        // at once apply each migration once.
-        let migrator = match backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&pool).await.map_err(|source| StoreError::Migrate { path: name.to_string(), source })?;
+        // One transaction: instances starting at once wait for each other (the lock on PostgreSQL,
+        // the write lock on SQLite) and apply each migration once; a failure leaves nothing half done.
+        let mut tx = pool.begin().await.map_err(open_err)?;
+        if backend == Backend::Postgres {
+            (&mut *tx).execute(sqlx::raw_sql(SCHEMA_LOCK)).await.map_err(open_err)?;
+        }
+        migrations(backend).run(&mut *tx).await.map_err(|source| StoreError::Migrate { path: name.to_string(), source })?;
+        tx.commit().await.map_err(open_err)?;
         Ok(Store { pool, backend })
     }
 

@@ -85,7 +85,7 @@ pub(crate) enum Command {
         --circuit merkle-20,verification_key.json,0x…\n\n\
         Flags override the file's values, and each flag's environment variable (ZKBATCH_ and its name in\n\
         capitals, e.g. ZKBATCH_RPC_URL) stands in for it. The signer key comes from key_file (config,\n\
-        --key-file or ZKBATCH_KEY_FILE) or $ZKBATCH_RELAYER_KEY; it is never logged.")]
+        --key-file or ZKBATCH_RELAYER_KEY_FILE) or $ZKBATCH_RELAYER_KEY; it is never logged.")]
     Relay(relay::RelayArgs),
     /// Post a proof to a relayer (and with --wait, wait for its transaction).
     #[command(after_help = "Example:\n  zkbatch submit proof.json public.json --circuit merkle-20 --wait")]

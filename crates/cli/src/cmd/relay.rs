@@ -43,7 +43,7 @@ struct Overrides {
     #[arg(long, env = "ZKBATCH_REGISTRY")]
     registry: Option<Address>,
     /// A file holding the signer's hex private key (else $ZKBATCH_RELAYER_KEY).
-    #[arg(long, env = "ZKBATCH_KEY_FILE")]
+    #[arg(long, env = "ZKBATCH_RELAYER_KEY_FILE")]
     key_file: Option<PathBuf>,
     /// Largest batch.
     #[arg(long, env = "ZKBATCH_BATCH_MAX_SIZE")]

@@ -16,6 +16,10 @@ fn server_bin() -> Option<PathBuf> {
 }
 
 fn install_postgres() -> PathBuf {
+    // Tests start servers in parallel; on a machine without PostgreSQL one of them installs it
+    // while the others wait (two apt-get runs at once would fight over dpkg's lock).
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _installing = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(bin) = server_bin() {
         return bin;
     }

@@ -18,7 +18,7 @@ async fn two_instances_on_one_postgres_confirm_every_proof_once() {
     let dir = tempfile::tempdir().unwrap();
     let mut circuit = Circuit::new(dir.path(), 7);
     let chain = Chain::start(&circuit, None).await;
-    let mut relayers = Vec::new();
+    let mut cfgs = Vec::new();
     for i in 0..2 {
         let sub = dir.path().join(format!("instance-{i}"));
         std::fs::create_dir_all(&sub).unwrap();
@@ -30,8 +30,13 @@ async fn two_instances_on_one_postgres_confirm_every_proof_once() {
         let key_file = sub.join("relayer.key");
         std::fs::write(&key_file, alloy::hex::encode(chain.anvil.keys()[1 + i].to_bytes())).unwrap();
         cfg.key_file = Some(key_file);
-        relayers.push(Relayer::start(cfg).await.expect("relayer on PostgreSQL starts"));
+        cfgs.push(cfg);
     }
+    // Both start at once on the empty database: the schema lock makes one migrate and the
+    // other find the schema done, rather than both creating the same tables.
+    let [c0, c1]: [_; 2] = cfgs.try_into().expect("two configs");
+    let (r0, r1) = tokio::join!(Relayer::start(c0), Relayer::start(c1));
+    let relayers = [r0, r1].map(|r| r.expect("relayer on PostgreSQL starts"));
     let https: Vec<Arc<Http>> = relayers.iter().map(|r| Arc::new(Http::new(format!("http://{}", r.addr)))).collect();
 
     // 64 proofs, posted alternately to the two instances, 8 requests in flight.

@@ -27,8 +27,10 @@ async fn deploy_script_poseidon_and_gas_estimation_on_anvil() {
     let signer: PrivateKeySigner = key.clone().into();
     let provider = ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(anvil.endpoint_url());
 
-    // The deploy script, broadcasting to anvil, as a user would run it.
+    // The deploy script, broadcasting to anvil, as a user would run it: the verifiers it deploys by
+    // artifact name built first (it compiles only what it imports itself).
     let record = root.join(format!("deployments/anvil-test-{}.json", anvil.port()));
+    let verifiers = ["Groth16VerifierN4", "Groth16BatchVerifierN4"].map(|v| format!("test/fixtures/{v}.sol")).join(" ");
     let out = Command::new("bash")
         .current_dir(&root)
         .env("ZKBATCH_DEPLOYMENTS", &record)
@@ -36,7 +38,7 @@ async fn deploy_script_poseidon_and_gas_estimation_on_anvil() {
         .args([
             "-c",
             &format!(
-                ". scripts/env.sh && forge script script/Deploy.s.sol --rpc-url {} --broadcast --private-key 0x{}",
+                ". scripts/env.sh && forge build contracts {verifiers} >&2 && forge script script/Deploy.s.sol --rpc-url {} --broadcast --private-key 0x{}",
                 anvil.endpoint(),
                 alloy::hex::encode(key.to_bytes())
             ),
