@@ -38,7 +38,7 @@ impl EvmProof {
 
     /// The stored form back; `None` when the length is not 32 × (8 + n).
     pub fn from_bytes(bytes: &[u8]) -> Option<EvmProof> {
-        if bytes.len() < 256 || bytes.len() % 32 != 0 {
+        if bytes.len() < 256 || !bytes.len().is_multiple_of(32) {
             return None;
         }
         let mut all = bytes.chunks_exact(32).map(U256::from_be_slice);

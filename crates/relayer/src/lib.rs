@@ -2,7 +2,7 @@
 //! durably (SQLite, or PostgreSQL shared by several instances), and submits them on-chain in
 //! batches through the `ProofRegistry` contract, each proof exactly once.
 //!
-//! - [`config`]: `relayer.toml`.
+//! - [`config`]: its settings, `relayer.toml`.
 //! - `circuits`: the configured circuits' prepared verifying keys.
 //! - `intake`: a posted proof, parsed, checked and verified before it may be queued.
 //! - `api`: the HTTP service (axum): `POST /v1/proofs`, `GET /v1/proofs/{id}`, `/metrics`, `/healthz`.

@@ -176,29 +176,27 @@ ok := and(ok, staticcall({ECMUL_GAS}, {EC_MUL}, slot, 0x60, slot, 0x40))
             s,
             r#"mstore(add(slot, 0x40), {icx})
 mstore(add(slot, 0x60), {icy})
-mstore(add(slot, 0x80), {sj})
+mstore(add(slot, 0x80), mload({sj:#x}))
 ok := and(ok, staticcall({ECMUL_GAS}, {EC_MUL}, add(slot, 0x40), 0x60, add(slot, 0x40), 0x40))
 ok := and(ok, staticcall({ECADD_GAS}, {EC_ADD}, slot, 0x80, slot, 0x40))
 "#,
             icx = hex(&icx),
             icy = hex(&icy),
-            sj = format!("mload({:#x})", fold(j)),
+            sj = fold(j),
         );
     }
     g2_store(&mut s, "slot", neg(&vk.gamma_g2));
-    let _ = write!(
+    let _ = writeln!(
         s,
         r#"// (C*, −δ)
 slot := add(slot, 0xc0)
 mstore(slot, mload(0x40))
-mstore(add(slot, 0x20), mload(0x60))
-"#
+mstore(add(slot, 0x20), mload(0x60))"#
     );
     g2_store(&mut s, "slot", neg(&vk.delta_g2));
-    let _ = write!(
+    let _ = writeln!(
         s,
-        r#"ok := and(ok, staticcall(gas(), {EC_PAIRING}, {pairs:#x}, sub(add(slot, 0xc0), {pairs:#x}), 0x00, 0x20))
-"#
+        r#"ok := and(ok, staticcall(gas(), {EC_PAIRING}, {pairs:#x}, sub(add(slot, 0xc0), {pairs:#x}), 0x00, 0x20))"#
     );
     push_indented(out, indent, &s);
 }

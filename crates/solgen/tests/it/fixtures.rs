@@ -64,7 +64,7 @@ fn poseidon_files(files: &mut Vec<File>) {
             let out = zkbatch_prover::poseidon::hash(&ins).expect("supported width");
             cases.push((ins.iter().map(zkbatch_prover::field::to_decimal).collect(), zkbatch_prover::field::to_decimal(&out)));
         }
-        let _ = write!(lib, "    function t{t}() internal pure returns (uint256[{k}][] memory inputs, uint256[] memory outputs) {{\n");
+        let _ = writeln!(lib, "    function t{t}() internal pure returns (uint256[{k}][] memory inputs, uint256[] memory outputs) {{");
         let _ = write!(lib, "        inputs = new uint256[{k}][]({});\n        outputs = new uint256[]({});\n", cases.len(), cases.len());
         for (i, (ins, out)) in cases.iter().enumerate() {
             let _ = write!(lib, "        inputs[{i}] = [uint256({})];\n        outputs[{i}] = {out};\n", ins.iter().map(|v| format!("uint256({v})")).collect::<Vec<_>>().join(", ").trim_start_matches("uint256(").trim_end_matches(')'));

@@ -73,7 +73,7 @@ pub(super) unsafe fn add_batch<L: Kernel>(
     let groups = m.div_ceil(8);
     let live = |g: usize| -> __mmask8 { (0xffu16 >> (8 - (m - 8 * g).min(8))) as __mmask8 };
     let one = enter(L::Element::ONE);
-    // SAFETY (all gathers of `dens` and `points` below): a live lane of group g is entry 8g + l,
+    // SAFETY: (all gathers of `dens` and `points` below) a live lane of group g is entry 8g + l,
     // which exists; the CPU has the features (the caller's promise).
     let dens_at = |g: usize| unsafe { L::gather(dens[8 * g..].as_ptr().cast(), strided(words), live(g), &one) };
 
@@ -87,10 +87,12 @@ pub(super) unsafe fn add_batch<L: Kernel>(
     for g in 0..groups {
         let product = &mut products[g % CHAINS];
         prefix.push(*product);
+        // SAFETY: the CPU has the features.
         *product = unsafe { product.mul(&dens_at(g)) };
     }
 
     // One inversion for all chains' lanes' products (Montgomery's trick again, in scalar code).
+    // SAFETY: the CPU has the features.
     let mut lane_products: Vec<L::Element> = products.iter().flat_map(|p| unsafe { p.canonical().to_elements() }).collect();
     if lane_products.iter().any(|p| p.is_zero()) {
         return false;
@@ -101,6 +103,7 @@ pub(super) unsafe fn add_batch<L: Kernel>(
     let scale = L::Element::from(256u64);
     let mut invs: [L; CHAINS] = std::array::from_fn(|c| {
         let lanes: [L::Element; 8] = std::array::from_fn(|l| lane_products[8 * c + l] * scale);
+        // SAFETY: the CPU has the features.
         unsafe { L::from_elements(&lanes) }
     });
 
