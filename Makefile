@@ -1,7 +1,7 @@
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 
-.PHONY: demo test bootstrap build test-rust test-forge bench fixtures bindings gas-snapshot bench-circom bench-msm bench-relayer
+.PHONY: demo test bootstrap build lint test-rust test-forge bench fixtures bindings gas-snapshot bench-circom bench-msm bench-relayer
 
 # The README's two commands -----------------------------------------------------------------
 
@@ -9,8 +9,8 @@ SHELL := bash
 demo: bootstrap build
 	scripts/demo.sh
 
-# The whole test suite: Rust (prover, CLI; snarkjs checks our proofs) and forge.
-test: bootstrap test-rust test-forge
+# The whole test suite: the lints, Rust (prover, CLI; snarkjs checks our proofs) and forge.
+test: bootstrap lint test-rust test-forge
 
 # Pieces ------------------------------------------------------------------------------------
 
@@ -20,6 +20,11 @@ bootstrap:
 
 build:
 	cargo build --release --locked -p zkbatch-cli
+
+# The workspace's lints that only clippy checks (every unsafe block documented): a failure is a
+# denied lint; clippy's other advice prints as warnings.
+lint:
+	cargo clippy --workspace --all-targets --locked
 
 test-rust: bootstrap
 	cargo test --workspace --locked
