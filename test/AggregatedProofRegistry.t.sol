@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Check, vm} from "./utils/Check.sol";
+import {Check, vm} from "./Check.sol";
 import {AggregatedProofRegistry} from "../contracts/AggregatedProofRegistry.sol";
 import {AggregateVerifierN2L2K20} from "./fixtures/AggregateVerifierN2L2K20.sol";
 import {AggregateFixtureN2L2K20 as F} from "./fixtures/AggregateFixtureN2L2K20.sol";

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {vm} from "./utils/Check.sol";
+import {vm} from "./Check.sol";
 import {BatchCalls} from "./BatchVerifier.t.sol";
 
 /// All-in gas per proof of batch verification, beside single verification: what a transaction

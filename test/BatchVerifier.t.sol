@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Check} from "./utils/Check.sol";
+import {Check} from "./Check.sol";
 import {Groth16BatchVerifierN2} from "./fixtures/Groth16BatchVerifierN2.sol";
 
 /// Calls to a generated `Groth16BatchVerifier`, encoded by hand so that one body serves every n

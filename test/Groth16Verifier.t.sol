@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Check} from "./utils/Check.sol";
+import {Check} from "./Check.sol";
 
 /// The generated verifier against real proofs from zkbatch's prover (test/fixtures, `make fixtures`).
 /// Every case runs for each public-input count (test/fixtures/Groth16VerifierTests.sol binds them

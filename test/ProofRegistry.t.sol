@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Check} from "./utils/Check.sol";
+import {Check} from "./Check.sol";
 import {ProofRegistry} from "../contracts/ProofRegistry.sol";
 import {Groth16VerifierN2} from "./fixtures/Groth16VerifierN2.sol";
 import {Groth16BatchVerifierN2} from "./fixtures/Groth16BatchVerifierN2.sol";
@@ -14,7 +14,7 @@ struct RecordedLog {
     address emitter;
 }
 
-/// forge's log-recording cheatcodes (test/utils/Check.sol declares the others we use).
+/// forge's log-recording cheatcodes (test/Check.sol declares the others we use).
 interface VmLogs {
     function recordLogs() external;
     function getRecordedLogs() external returns (RecordedLog[] memory);

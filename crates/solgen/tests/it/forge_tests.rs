@@ -58,7 +58,7 @@ fn batch_verifier_tests() -> File {
         "{HEADER}\n/// The batch verifier's test cases (test/BatchVerifier.t.sol, test/BatchGas.t.sol) for each\n\
          /// public-input count: every case where a batch of {} proofs exists, a valid pair and its swap elsewhere.\n\n\
          import {{BatchCalls, BatchCases}} from \"../BatchVerifier.t.sol\";\nimport {{BatchGasCases}} from \"../BatchGas.t.sol\";\n\
-         import {{BatchInputs}} from \"../utils/BatchInputs.sol\";\n",
+         import {{BatchInputs}} from \"../BatchInputs.sol\";\n",
         zkbatch_testing::keys::BATCH_PROOFS
     );
     let mut names: Vec<String> = INPUT_COUNTS.iter().map(|n| format!("Groth16BatchVerifierN{n}")).collect();
@@ -125,7 +125,7 @@ contract BatchVerifierN{n}Test is BatchCalls {{
 
 /// `VerifierGasTest`: verifier execution gas, zkbatch's beside snarkjs's, for every n.
 fn verifier_gas_test() -> File {
-    let mut s = format!("{HEADER}\nimport {{Check, vm}} from \"../utils/Check.sol\";\n");
+    let mut s = format!("{HEADER}\nimport {{Check, vm}} from \"../Check.sol\";\n");
     for n in INPUT_COUNTS {
         let _ = writeln!(
             s,
@@ -189,7 +189,7 @@ contract VerifierGasTest is Check {
 /// `PoseidonTest`: every Poseidon contract against the vectors, its refusals, and its gas beside
 /// poseidon-solidity's.
 fn poseidon_test() -> File {
-    let mut s = format!("{HEADER}\nimport {{Check, vm}} from \"../utils/Check.sol\";\nimport {{PoseidonVectors}} from \"./PoseidonVectors.sol\";\n");
+    let mut s = format!("{HEADER}\nimport {{Check, vm}} from \"../Check.sol\";\nimport {{PoseidonVectors}} from \"./PoseidonVectors.sol\";\n");
     for t in 2..=6 {
         let _ = writeln!(s, "import {{PoseidonT{t}}} from \"../../contracts/PoseidonT{t}.sol\";");
     }

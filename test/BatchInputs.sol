@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {BatchFixtureN2} from "../fixtures/BatchFixtureN2.sol";
-import {BatchFixtureN4} from "../fixtures/BatchFixtureN4.sol";
+import {BatchFixtureN2} from "./fixtures/BatchFixtureN2.sol";
+import {BatchFixtureN4} from "./fixtures/BatchFixtureN4.sol";
 
 /// The batch fixtures' inputs as `uint256[][]`, so that one test body serves every n.
 library BatchInputs {
