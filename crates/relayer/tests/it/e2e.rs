@@ -12,7 +12,7 @@ use zkbatch_evm::word::proof_words;
 use zkbatch_evm::EvmProof;
 use zkbatch_relayer::Relayer;
 
-use crate::common::{body, config, Chain, Circuit, Http, CIRCUIT};
+use crate::harness::{body, config, Chain, Circuit, Http, CIRCUIT};
 
 /// A bound against hanging, not a speed requirement.
 const LIMIT: Duration = Duration::from_secs(300);

@@ -3,8 +3,8 @@
 //! server of the tests' own, HTTP, and the relayer killed mid-work. The load test is ignored
 //! here; `make bench-relayer` runs it.
 
-mod common;
 mod e2e;
+mod harness;
 mod load;
 mod migrations;
 mod pg;

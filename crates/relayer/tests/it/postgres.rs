@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use zkbatch_relayer::Relayer;
 
-use crate::common::{body, config, Chain, Circuit, Http, CIRCUIT};
+use crate::harness::{body, config, Chain, Circuit, Http, CIRCUIT};
 use crate::pg::Postgres;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
