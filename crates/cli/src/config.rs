@@ -43,36 +43,38 @@ fn set(table: &mut Table, key: &str, value: Value) {
     }
 }
 
-/// Environment variables older releases read, by command: (command, old name, current name).
-const LEGACY_ENV: [(&str, &str, &str); 10] = [
-    ("relay", "ZKBATCH_RELAYER_CONFIG", "ZKBATCH_CONFIG"),
-    ("relay", "ZKBATCH_RELAYER_LISTEN", "ZKBATCH_LISTEN"),
-    ("relay", "ZKBATCH_RELAYER_DATABASE", "ZKBATCH_DATABASE"),
-    ("relay", "ZKBATCH_RELAYER_RPC_URL", "ZKBATCH_RPC_URL"),
-    ("relay", "ZKBATCH_RELAYER_REGISTRY", "ZKBATCH_REGISTRY"),
-    ("relay", "ZKBATCH_RELAYER_BATCH_MAX_SIZE", "ZKBATCH_BATCH_MAX_SIZE"),
-    ("relay", "ZKBATCH_RELAYER_BATCH_MAX_WAIT_MS", "ZKBATCH_BATCH_MAX_WAIT_MS"),
-    ("relay", "ZKBATCH_RELAYER_QUEUE_CAPACITY", "ZKBATCH_QUEUE_CAPACITY"),
-    ("relay", "ZKBATCH_RELAYER_CONFIRMATIONS", "ZKBATCH_CONFIRMATIONS"),
-    ("relay", "ZKBATCH_RELAYER_MAX_FEE_GWEI", "ZKBATCH_MAX_FEE_GWEI"),
+/// The environment variables older releases read for `zkbatch relay`: (old name, current name).
+const LEGACY_RELAY_ENV: [(&str, &str); 10] = [
+    ("ZKBATCH_RELAYER_CONFIG", "ZKBATCH_CONFIG"),
+    ("ZKBATCH_RELAYER_LISTEN", "ZKBATCH_LISTEN"),
+    ("ZKBATCH_RELAYER_DATABASE", "ZKBATCH_DATABASE"),
+    ("ZKBATCH_RELAYER_RPC_URL", "ZKBATCH_RPC_URL"),
+    ("ZKBATCH_RELAYER_REGISTRY", "ZKBATCH_REGISTRY"),
+    ("ZKBATCH_RELAYER_BATCH_MAX_SIZE", "ZKBATCH_BATCH_MAX_SIZE"),
+    ("ZKBATCH_RELAYER_BATCH_MAX_WAIT_MS", "ZKBATCH_BATCH_MAX_WAIT_MS"),
+    ("ZKBATCH_RELAYER_QUEUE_CAPACITY", "ZKBATCH_QUEUE_CAPACITY"),
+    ("ZKBATCH_RELAYER_CONFIRMATIONS", "ZKBATCH_CONFIRMATIONS"),
+    ("ZKBATCH_RELAYER_MAX_FEE_GWEI", "ZKBATCH_MAX_FEE_GWEI"),
 ];
 
-/// For the command about to run (the first argument that is not a flag), reads each variable an
-/// older release used into its current name, unless that is set, and says so on stderr; where
-/// both are set and differ, says which one wins.
+/// When the command about to run is `relay` (the first argument that is not a flag), reads each
+/// variable an older release used into its current name, and says so on stderr. The old name wins
+/// even where the current one is set too: a shell set up for older releases may hold
+/// `ZKBATCH_RPC_URL` for `zkbatch deploy` and `ZKBATCH_RELAYER_RPC_URL` for the relayer, and the
+/// relayer must keep the chain it was given.
 pub(crate) fn rename_legacy_env() {
-    let Some(command) = std::env::args().skip(1).find(|a| !a.starts_with('-')) else { return };
-    for (_, old, new) in LEGACY_ENV.iter().filter(|(c, _, _)| *c == command) {
-        match (std::env::var_os(old), std::env::var_os(new)) {
-            (Some(value), None) => {
-                eprintln!("warning: {old} is now {new}; reading it this time");
-                std::env::set_var(new, value);
+    if std::env::args().skip(1).find(|a| !a.starts_with('-')).as_deref() != Some("relay") {
+        return;
+    }
+    for (old, new) in LEGACY_RELAY_ENV {
+        let Some(value) = std::env::var_os(old) else { continue };
+        match std::env::var_os(new) {
+            Some(current) if current != value => {
+                eprintln!("warning: {old} is now {new}; both are set and differ, and {old} wins as it did before: unset one")
             }
-            (Some(value), Some(current)) if value != current => {
-                eprintln!("warning: {old} is no longer read: {new} is set and wins");
-            }
-            _ => {}
+            _ => eprintln!("warning: {old} is now {new}; reading it this time"),
         }
+        std::env::set_var(new, value);
     }
 }
 

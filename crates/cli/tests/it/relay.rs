@@ -47,6 +47,10 @@ fn flags_beat_the_environment_which_beats_the_file() {
     // A name older releases read is read, and the warning names its successor.
     let err = stderr(&relay(d, &[("ZKBATCH_RELAYER_BATCH_MAX_SIZE", "4000")], &["--config", "relayer.toml"]));
     assert!(err.contains("got 4000") && err.contains("ZKBATCH_RELAYER_BATCH_MAX_SIZE is now ZKBATCH_BATCH_MAX_SIZE"), "{err}");
+    // Where a shell holds both names with different values, the old one keeps the value it gave
+    // the relayer before, and the warning says to unset one.
+    let err = stderr(&relay(d, &[("ZKBATCH_RELAYER_BATCH_MAX_SIZE", "4000"), ("ZKBATCH_BATCH_MAX_SIZE", "2000")], &["--config", "relayer.toml"]));
+    assert!(err.contains("got 4000") && err.contains("both are set and differ"), "{err}");
     // Without a file, the flags must say at least where the chain and the registry are.
     let err = stderr(&relay(d, &[], &["--batch-max-size", "8"]));
     assert!(err.contains("give --config, or at least --rpc-url, --registry and --circuit"), "{err}");
