@@ -8,7 +8,7 @@
 //! with every item a 32-byte big-endian word: proofs as A, B, C in 8 words (B as x1, x0, y1, y0),
 //! inputs as n words each. Binding the seed to every proof and input of the batch is what keeps a
 //! prover from choosing statements after seeing the challenges. A change to the transcript is a
-//! change to this file; the anvil test `batch_transcript_native_and_yul_agree` (zkbatch-aggregator)
+//! change to this file; the anvil test `batch_transcript_native_and_yul_agree_on_anvil` (zkbatch-aggregator)
 //! checks that the contract's `batchChallenges` and [`batch_challenges`] agree.
 
 use alloy::primitives::{keccak256, U256};
