@@ -25,7 +25,7 @@ pub const DOMAIN: &[u8; 24] = b"zkbatch.groth16.batch.v1";
 pub const CHALLENGE_BITS: u32 = 128;
 
 /// The domain separator as the transcript's first word.
-pub fn domain_word() -> Word {
+fn domain_word() -> Word {
     let mut w = [0u8; 32];
     w[..DOMAIN.len()].copy_from_slice(DOMAIN);
     w

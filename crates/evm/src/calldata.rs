@@ -36,7 +36,7 @@ pub fn verify_batch_signature(n: usize) -> String {
 }
 
 /// The signature of the view that returns the contract's challenges for a batch.
-pub fn batch_challenges_signature(n: usize) -> String {
+fn batch_challenges_signature(n: usize) -> String {
     format!("batchChallenges(uint256[8][],uint256[{n}][])")
 }
 

@@ -11,10 +11,8 @@
 //! - [`field`]: field elements as circom and snarkjs write them.
 //! - [`pool`]: many proofs with a bounded number in flight.
 //!
-//! Unsafe code is denied here but in the MSM kernels (`msm`), where each block says why it is
-//! sound.
-
-#![deny(unsafe_code)]
+//! Unsafe code is denied (the workspace's lints) but in the MSM kernels (`msm`), where each block
+//! says why it is sound.
 
 pub mod circom;
 pub mod circuits;

@@ -16,7 +16,7 @@ use crate::store::{now_ms, Queued, Store, StoreError};
 
 /// How a batch goes on-chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// `submitEach`: one `verify` per proof on the single verifier.
     Single,
     /// `submitBatch`: one `verifyBatch` (random linear combination) on the batch verifier.
@@ -25,7 +25,7 @@ pub enum Mode {
 
 impl Mode {
     /// The mode's name, as stored and reported.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Mode::Single => "single",
             Mode::Batch => "batch",
@@ -34,7 +34,7 @@ impl Mode {
 
     /// The registry call for `proofs` on `verifier` (the single or the batch verifier, as the
     /// mode says).
-    pub fn calldata(self, verifier: Address, proofs: &[EvmProof]) -> Bytes {
+    pub(crate) fn calldata(self, verifier: Address, proofs: &[EvmProof]) -> Bytes {
         match self {
             Mode::Single => calldata::submit_each(verifier, proofs),
             Mode::Batch => calldata::submit_batch(verifier, proofs),
@@ -48,15 +48,15 @@ impl Mode {
 /// the registry's keccak and event per proof); only where the two lines cross matters for the
 /// choice (N = 1: single, N ≥ 2: batch), so rough figures are enough.
 #[derive(Clone, Copy, Debug)]
-pub struct GasModel {
+pub(crate) struct GasModel {
     /// Single verification: gas per transaction.
-    pub single_fixed: u64,
+    pub(crate) single_fixed: u64,
     /// Single verification: gas per proof.
-    pub single_per_proof: u64,
+    pub(crate) single_per_proof: u64,
     /// Batch verification: gas per transaction.
-    pub batch_fixed: u64,
+    pub(crate) batch_fixed: u64,
     /// Batch verification: gas per proof.
-    pub batch_per_proof: u64,
+    pub(crate) batch_per_proof: u64,
 }
 
 impl Default for GasModel {
@@ -67,7 +67,7 @@ impl Default for GasModel {
 
 impl GasModel {
     /// The modelled gas of a transaction of `n` proofs in `mode`.
-    pub fn gas(&self, mode: Mode, n: u64) -> u64 {
+    pub(crate) fn gas(&self, mode: Mode, n: u64) -> u64 {
         match mode {
             Mode::Single => self.single_fixed + n * self.single_per_proof,
             Mode::Batch => self.batch_fixed + n * self.batch_per_proof,
@@ -75,7 +75,7 @@ impl GasModel {
     }
 
     /// The cheaper mode per proof for a batch of `n`; `Single` when there is no batch verifier.
-    pub fn choose(&self, n: usize, batch_available: bool) -> Mode {
+    pub(crate) fn choose(&self, n: usize, batch_available: bool) -> Mode {
         if batch_available && self.gas(Mode::Batch, n as u64) < self.gas(Mode::Single, n as u64) {
             Mode::Batch
         } else {

@@ -34,6 +34,5 @@ pub mod store;
 mod submitter;
 mod tx;
 
-pub use batching::{GasModel, Mode};
 pub use config::Config;
 pub use service::{run, Relayer, StartError};

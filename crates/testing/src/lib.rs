@@ -19,8 +19,11 @@ pub fn root() -> PathBuf {
 }
 
 /// A tool of the project-local toolchain: `.tools/bin/NAME` (forge, anvil, solc, snarkjs, circom2).
+/// Panics, saying what to run, when it is not installed.
 pub fn tool(name: &str) -> PathBuf {
-    root().join(".tools/bin").join(name)
+    let path = root().join(".tools/bin").join(name);
+    assert!(path.exists(), "{name} is missing: run `make bootstrap` (the README's test command does)");
+    path
 }
 
 /// anvil from the project's toolchain, ready to be configured and spawned.

@@ -64,14 +64,9 @@ pub enum ProofJsonError {
     },
 }
 
-/// An Fr's canonical little-endian bytes.
-pub fn fr_le_bytes(x: &HaloFr) -> [u8; 32] {
-    x.to_repr()
-}
-
 /// An Fr's 32 big-endian bytes (an EVM word).
 pub fn fr_be_bytes(x: &HaloFr) -> Word {
-    let mut be = fr_le_bytes(x);
+    let mut be = x.to_repr();
     be.reverse();
     be
 }

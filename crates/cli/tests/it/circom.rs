@@ -7,14 +7,9 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use zkbatch_prover::circom::{wasm::WitnessCalculator, wtns};
+use zkbatch_testing::tool;
 
 const BN254_Q: &str = "30644e72e131a029b85045b68181585d97816a916871ca8d3c208c16d87cfd47";
-
-fn tool(name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/bin").join(name);
-    assert!(path.exists(), "{name} is missing: run `make bootstrap` (the README's test command does)");
-    path
-}
 
 fn fixture(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../prover/tests/fixtures").join(path)

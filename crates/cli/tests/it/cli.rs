@@ -1,7 +1,9 @@
 //! The `zkbatch` binary end to end, checked by snarkjs (installed by scripts/bootstrap.sh).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
+
+use zkbatch_testing::tool;
 
 fn zkbatch(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkbatch")).current_dir(dir).args(args).output().unwrap()
@@ -19,12 +21,6 @@ fn fails(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stderr).unwrap()
 }
 
-fn snarkjs() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/bin/snarkjs");
-    assert!(path.exists(), "snarkjs is missing: run `make bootstrap` (the README's test command does)");
-    path
-}
-
 /// A depth-4 Merkle key: small, so the test stays fast in debug builds.
 fn setup(dir: &Path) {
     ok(dir, &["setup", "--circuit", "merkle-4", "--pk", "m.pk", "--vk", "verification_key.json"]);
@@ -37,7 +33,7 @@ fn snarkjs_verifies_what_zkbatch_prove_just_wrote() {
     let d = dir.path();
     setup(d);
     ok(d, &["prove", "--pk", "m.pk", "--input", "inputs/input-000.json", "--proof", "proof.json", "--public", "public.json"]);
-    let out = Command::new(snarkjs()).current_dir(d).args(["groth16", "verify", "verification_key.json", "public.json", "proof.json"]).output().unwrap();
+    let out = Command::new(tool("snarkjs")).current_dir(d).args(["groth16", "verify", "verification_key.json", "public.json", "proof.json"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && text.contains("OK!"), "snarkjs said: {text}{}", String::from_utf8_lossy(&out.stderr));
 
@@ -45,7 +41,7 @@ fn snarkjs_verifies_what_zkbatch_prove_just_wrote() {
     let mut public: Vec<String> = serde_json::from_str(&std::fs::read_to_string(d.join("public.json")).unwrap()).unwrap();
     public[1] = "1".into();
     std::fs::write(d.join("wrong.json"), serde_json::to_string(&public).unwrap()).unwrap();
-    let out = Command::new(snarkjs()).current_dir(d).args(["groth16", "verify", "verification_key.json", "wrong.json", "proof.json"]).output().unwrap();
+    let out = Command::new(tool("snarkjs")).current_dir(d).args(["groth16", "verify", "verification_key.json", "wrong.json", "proof.json"]).output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains("OK!"));
     let err = fails(d, &["verify", "--vk", "verification_key.json", "--proof", "proof.json", "--public", "wrong.json"]);
     assert!(err.contains("does not verify"), "{err}");

@@ -22,6 +22,7 @@ use ark_ff::{AdditiveGroup, Field, Zero};
 use super::affine::Batch;
 use super::affine::{Xy, DOUBLE};
 use super::field::{BranchlessSub, MsmField};
+use super::prefetch::prefetch;
 #[cfg(target_arch = "x86_64")]
 use super::ifma;
 
@@ -36,9 +37,9 @@ pub(super) enum Arithmetic {
 }
 
 impl Arithmetic {
-    /// The fastest arithmetic this CPU has for batches over `F` (every [`MsmField`] has a lanes
-    /// kernel), or `Scalar` if `lanes` is false.
-    pub(super) fn best<F: MsmField>(lanes: bool) -> Arithmetic {
+    /// The fastest arithmetic this CPU has for batches (every [`MsmField`] has a lanes kernel), or
+    /// `Scalar` if `lanes` is false.
+    pub(super) fn best(lanes: bool) -> Arithmetic {
         #[cfg(target_arch = "x86_64")]
         if lanes && ifma::available() {
             return Arithmetic::Lanes;
@@ -86,17 +87,6 @@ const BUSY: u8 = 2;
 
 /// How many batch entries ahead the bucket is prefetched.
 const PREFETCH_AHEAD: usize = 8;
-
-#[inline(always)]
-fn prefetch<T>(p: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint: it reads nothing architecturally visible and cannot fault.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((p as *const T).cast());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
 
 /// `K` buckets of affine points, filled through batches of independent affine additions.
 pub(super) struct AffineBuckets<P: SWCurveConfig>

@@ -13,10 +13,9 @@
 //! `cpu-scalar`, `arkworks`); `ZKBATCH_MSM_TABLE_MB` sets the table budget per proving key (0: no
 //! tables).
 
-// Unsafe code is allowed in these modules alone: the vector kernel and its prefetches, and the
+// Unsafe code is allowed in these modules alone: the vector kernel, the prefetch hint and the
 // mulx multiplication; each block says why it is sound (`SAFETY:`).
 mod affine;
-#[allow(unsafe_code)]
 mod batch_affine;
 mod digits;
 #[allow(unsafe_code)]
@@ -25,6 +24,8 @@ mod field;
 #[allow(unsafe_code)]
 mod ifma;
 mod pippenger;
+#[allow(unsafe_code)]
+mod prefetch;
 mod tables;
 
 use std::ffi::OsStr;
@@ -240,15 +241,12 @@ impl CpuMsm {
     /// Whether this engine adds eight points at a time (AVX-512 IFMA: the CPU has it and
     /// [`CpuMsm::scalar_arithmetic`] was not asked for).
     pub fn uses_ifma(&self) -> bool {
-        self.g1_arithmetic() != Arithmetic::Scalar
+        self.arithmetic() != Arithmetic::Scalar
     }
 
-    fn g1_arithmetic(&self) -> Arithmetic {
-        Arithmetic::best::<ark_bn254::Fq>(self.lanes)
-    }
-
-    fn g2_arithmetic(&self) -> Arithmetic {
-        Arithmetic::best::<ark_bn254::Fq2>(self.lanes)
+    /// The arithmetic both groups' batches use: G1's and G2's fields each have a lanes kernel.
+    fn arithmetic(&self) -> Arithmetic {
+        Arithmetic::best(self.lanes)
     }
 
     /// Builds the tables in [`Msm::prepare`] rather than on the key's second proof: for a
@@ -305,12 +303,12 @@ impl Msm for CpuMsm {
 
     fn g1(&self, bases: &[G1Affine], scalars: &[ScalarBigInt]) -> G1Projective {
         debug_assert_eq!(bases.len(), scalars.len());
-        pippenger::msm(bases, scalars, self.g1_arithmetic())
+        pippenger::msm(bases, scalars, self.arithmetic())
     }
 
     fn g2(&self, bases: &[G2Affine], scalars: &[ScalarBigInt]) -> G2Projective {
         debug_assert_eq!(bases.len(), scalars.len());
-        pippenger::msm(bases, scalars, self.g2_arithmetic())
+        pippenger::msm(bases, scalars, self.arithmetic())
     }
 
     /// Spends the budget where the cost model says a table saves the most work per byte.
@@ -319,17 +317,17 @@ impl Msm for CpuMsm {
         self.g2_table = None;
         let threads = rayon::current_num_threads();
         let (budget, uses) = (self.table_budget, self.table_uses);
-        let (g1_arithmetic, g2_arithmetic) = (self.g1_arithmetic(), self.g2_arithmetic());
+        let arithmetic = self.arithmetic();
         type G1 = ark_bn254::g1::Config;
         type G2 = ark_bn254::g2::Config;
         // (saving per byte, which vector: None for G2)
         let mut candidates = Vec::new();
-        if let Some((shape, saving)) = tables::best_shape::<G2>(key.b_g2.len(), threads, budget, uses, g2_arithmetic) {
+        if let Some((shape, saving)) = tables::best_shape::<G2>(key.b_g2.len(), threads, budget, uses, arithmetic) {
             candidates.push((saving * G2_MUL_IN_G1_MULS / shape.bytes::<G2>(key.b_g2.len()) as f64, None));
         }
         for which in [KeyG1::A, KeyG1::BG1, KeyG1::H, KeyG1::L] {
             let n = key.g1(which).len();
-            if let Some((shape, saving)) = tables::best_shape::<G1>(n, threads, budget, uses, g1_arithmetic) {
+            if let Some((shape, saving)) = tables::best_shape::<G1>(n, threads, budget, uses, arithmetic) {
                 candidates.push((saving / shape.bytes::<G1>(n) as f64, Some(which)));
             }
         }
@@ -339,9 +337,9 @@ impl Msm for CpuMsm {
             // Re-fit each shape to what is left of the budget.
             match which {
                 None => {
-                    if let Some((shape, _)) = tables::best_shape::<G2>(key.b_g2.len(), threads, left, uses, g2_arithmetic) {
+                    if let Some((shape, _)) = tables::best_shape::<G2>(key.b_g2.len(), threads, left, uses, arithmetic) {
                         left = left.saturating_sub(shape.bytes::<G2>(key.b_g2.len()));
-                        let table = PlannedTable::new(key.b_g2, shape, g2_arithmetic);
+                        let table = PlannedTable::new(key.b_g2, shape, arithmetic);
                         if self.eager {
                             table.build_now(key.b_g2);
                         }
@@ -350,9 +348,9 @@ impl Msm for CpuMsm {
                 }
                 Some(which) => {
                     let bases = key.g1(which);
-                    if let Some((shape, _)) = tables::best_shape::<G1>(bases.len(), threads, left, uses, g1_arithmetic) {
+                    if let Some((shape, _)) = tables::best_shape::<G1>(bases.len(), threads, left, uses, arithmetic) {
                         left = left.saturating_sub(shape.bytes::<G1>(bases.len()));
-                        let table = PlannedTable::new(bases, shape, g1_arithmetic);
+                        let table = PlannedTable::new(bases, shape, arithmetic);
                         if self.eager {
                             table.build_now(bases);
                         }
@@ -366,13 +364,13 @@ impl Msm for CpuMsm {
 
     fn key_g1(&self, which: KeyG1, bases: &[G1Affine], scalars: &[ScalarBigInt]) -> G1Projective {
         debug_assert_eq!(bases.len(), scalars.len());
-        msm_with(self.g1_table(which, bases), bases, scalars, self.g1_arithmetic())
+        msm_with(self.g1_table(which, bases), bases, scalars, self.arithmetic())
     }
 
     fn key_g2(&self, bases: &[G2Affine], scalars: &[ScalarBigInt]) -> G2Projective {
         debug_assert_eq!(bases.len(), scalars.len());
         let table = self.g2_table.as_ref().filter(|t| t.is_for(bases)).and_then(|t| t.for_msm(bases));
-        msm_with(table, bases, scalars, self.g2_arithmetic())
+        msm_with(table, bases, scalars, self.arithmetic())
     }
 }
 

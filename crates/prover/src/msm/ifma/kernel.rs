@@ -6,6 +6,7 @@ use ark_ff::{AdditiveGroup, Field, Zero};
 
 use super::field::{enter, Fq2x8, Fq8, Lanes};
 use crate::msm::affine::{Batch, Xy, DOUBLE};
+use crate::msm::prefetch::prefetch;
 
 /// Independent chains of prefix products (see [`add_batch`]).
 const CHAINS: usize = 4;
@@ -42,12 +43,6 @@ impl Kernel for Fq2x8 {
 fn strided(stride: usize) -> __m512i {
     let s = stride as i64;
     _mm512_set_epi64(7 * s, 6 * s, 5 * s, 4 * s, 3 * s, 2 * s, s, 0)
-}
-
-#[inline(always)]
-fn prefetch<T>(p: &T) {
-    // SAFETY: prefetching is a hint: it reads nothing architecturally visible and cannot fault.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>((p as *const T).cast()) };
 }
 
 /// See [`super::add_batch`]; here the checks are done and `L` is the field's lanes type.
