@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use alloy::network::EthereumWallet;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use zkbatch_aggregator::recursive::params::{self, KzgParams};
 use zkbatch_aggregator::recursive::shape::Shape;
-use zkbatch_evm::signer::{read_key, KeySource};
+use zkbatch_evm::signer::{read_key, KeyError, KeySource};
 use zkbatch_prover::keys::KeyCache;
 
 use crate::output::Output;
@@ -42,7 +42,12 @@ impl ChainOpts {
             Some(path) => KeySource::File(path),
             None => KeySource::Env(DEPLOYER_KEY_ENV),
         };
-        let signer = read_key(source)?;
+        let signer = read_key(source).map_err(|e| match e {
+            KeyError::NoKey { .. } => {
+                anyhow!("no deployer key: give --key-file (or set ZKBATCH_DEPLOYER_KEY_FILE), or set {DEPLOYER_KEY_ENV} to the hex key")
+            }
+            e => e.into(),
+        })?;
         let url = self.rpc_url.parse().with_context(|| format!("--rpc-url {:?} is not a URL", self.rpc_url))?;
         Ok(ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url).erased())
     }

@@ -17,8 +17,9 @@ pub enum KeySource<'a> {
 /// Why no signer came out.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    /// The environment variable is not set (and no key file was given).
-    #[error("no signer key: give a key file (--key-file, or key_file in the configuration) or set {env}")]
+    /// The environment variable is not set (and no key file was given). Callers that know how
+    /// their user gives a key file say so (the CLI's flag, the relayer's configuration).
+    #[error("no signer key: no key file was given and {env} is not set")]
     NoKey {
         /// The variable looked at.
         env: String,

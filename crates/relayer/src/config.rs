@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use alloy::primitives::Address;
 use serde::{Deserialize, Serialize};
-use zkbatch_evm::signer::{read_key, KeySource};
+use zkbatch_evm::signer::{read_key, KeyError, KeySource};
 
 use crate::store::is_postgres;
 
@@ -60,9 +60,15 @@ pub enum ConfigError {
         /// What it is.
         value: String,
     },
-    /// The signer's key cannot be had (the error never holds the key's text).
+    /// No key file is configured and the key's environment variable is not set.
+    #[error("no signer key: set {env} or give key_file in the configuration")]
+    NoKey {
+        /// The variable looked at (`key_env`).
+        env: String,
+    },
+    /// The signer's key cannot be read (the error never holds the key's text).
     #[error(transparent)]
-    Key(#[from] zkbatch_evm::signer::KeyError),
+    Key(zkbatch_evm::signer::KeyError),
 }
 
 /// `relayer.toml`.
@@ -299,7 +305,10 @@ impl Config {
             Some(path) => KeySource::File(path),
             None => KeySource::Env(&self.key_env),
         };
-        Ok(read_key(source)?)
+        read_key(source).map_err(|e| match e {
+            KeyError::NoKey { env } => ConfigError::NoKey { env },
+            e => ConfigError::Key(e),
+        })
     }
 
     /// How long a batch may wait for more proofs.
@@ -338,6 +347,14 @@ verifier = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
         assert_eq!(c.database, dir.path().join("relayer.db"));
         assert_eq!(c.circuits[0].vk, dir.path().join("vk.json"));
         assert_eq!(c.circuits[0].batch_verifier, None);
+    }
+
+    #[test]
+    fn a_missing_key_says_where_a_relayer_takes_one() {
+        let mut c: Config = toml::from_str(MINIMAL).unwrap();
+        c.key_env = "ZKBATCH_TEST_KEY_THAT_IS_NEVER_SET".into();
+        let err = c.signer().unwrap_err().to_string();
+        assert_eq!(err, "no signer key: set ZKBATCH_TEST_KEY_THAT_IS_NEVER_SET or give key_file in the configuration");
     }
 
     #[test]

@@ -202,3 +202,27 @@ fn msm_engine_is_chosen_by_the_environment_and_unknown_ones_are_refused() {
     let message = err["error"].as_str().unwrap();
     assert!(!out.status.success() && message.contains("ZKBATCH_MSM") && message.contains("cpu-scalar") && message.contains("arkworks"), "{message}");
 }
+
+#[test]
+fn deploy_without_a_usable_key_says_how_to_give_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    // Refused before any connection: the RPC URL points nowhere.
+    let deploy = |key_file: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_zkbatch"));
+        c.current_dir(d).args(["deploy", "--circuit", "m=verification_key.json", "--rpc-url", "http://127.0.0.1:9"]);
+        c.env_remove("ZKBATCH_DEPLOYER_KEY").env_remove("ZKBATCH_DEPLOYER_KEY_FILE");
+        if let Some(f) = key_file {
+            c.args(["--key-file", f]);
+        }
+        let out = c.output().unwrap();
+        assert!(!out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let err = deploy(None);
+    assert!(err.contains("no deployer key: give --key-file") && err.contains("ZKBATCH_DEPLOYER_KEY"), "{err}");
+    std::fs::write(d.join("bad.key"), "0xnot-a-key\n").unwrap();
+    let err = deploy(Some("bad.key"));
+    assert!(err.contains("bad.key") && err.contains("is not a 32-byte hex private key") && !err.contains("not-a-key"), "{err}");
+}
