@@ -24,6 +24,7 @@ build:
 # The workspace's lints that only clippy checks (every unsafe block documented): a failure is a
 # denied lint; clippy's other advice prints as warnings.
 lint:
+	cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 	cargo clippy --workspace --all-targets --locked
 
 test-rust: bootstrap
