@@ -5,23 +5,19 @@
 //! snapshots/BatchGas.json (the gas table of BENCHMARKS.md).
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
-use alloy::primitives::{keccak256, U256};
+use alloy::primitives::U256;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolError;
 use zkbatch_aggregator::{rlc, Batch};
 use zkbatch_evm::batch_transcript as transcript;
+use zkbatch_evm::bindings::IGroth16BatchVerifier;
 use zkbatch_evm::calldata;
 use zkbatch_evm::deploy::deploy_source;
 use zkbatch_evm::solc::find_solc;
 use zkbatch_prover::{Fr, Proof};
 use zkbatch_testing::keys::key_fixture;
-
-fn selector(signature: &str) -> [u8; 4] {
-    let mut s = [0u8; 4];
-    s.copy_from_slice(&keccak256(signature.as_bytes())[..4]);
-    s
-}
 
 #[tokio::test]
 async fn batch_transcript_native_and_yul_agree_on_anvil() {
@@ -42,9 +38,9 @@ async fn batch_transcript_native_and_yul_agree_on_anvil() {
         let call = |data: Vec<u8>| TransactionRequest::default().with_to(at).with_input(data);
 
         // VK_HASH() is the aggregator's key hash.
-        let vk_hash = provider.call(call(selector("VK_HASH()").to_vec())).await.unwrap();
+        let vk_hash = IGroth16BatchVerifier::new(at, &provider).VK_HASH().call().await.unwrap();
         let batch = Batch::new(vk.clone()).unwrap();
-        assert_eq!(vk_hash.as_ref(), batch.vk_hash().as_slice());
+        assert_eq!(vk_hash.as_slice(), batch.vk_hash().as_slice());
 
         for count in [1usize, 2, 3, 16, 32, 64] {
             let mut batch = Batch::new(vk.clone()).unwrap();
@@ -70,7 +66,7 @@ async fn batch_transcript_native_and_yul_agree_on_anvil() {
         }
 
         // Forgeries: both sides reject, the contract with BatchInvalid.
-        let invalid = selector("BatchInvalid()");
+        let invalid = IGroth16BatchVerifier::BatchInvalid::SELECTOR;
         let rejects = |proofs: Vec<Proof>, inputs: Vec<Vec<Fr>>| {
             let provider = &provider;
             let call = &call;
