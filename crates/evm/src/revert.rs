@@ -15,7 +15,8 @@ use crate::bindings::ProofRegistry::ProofRegistryErrors;
 /// Why a call reverted, as far as its data tells.
 #[derive(Clone, Debug)]
 pub enum Revert {
-    /// An error of the generated single verifier.
+    /// An error of the generated single verifier (also the two errors both verifiers share,
+    /// `PublicInputNotInField` and `InvalidProofPoint`, whichever reverted).
     Verifier(IGroth16VerifierErrors),
     /// An error of the generated batch verifier.
     BatchVerifier(IGroth16BatchVerifierErrors),
