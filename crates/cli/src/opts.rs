@@ -79,6 +79,23 @@ impl SolcOpts {
     }
 }
 
+/// Where zkbatch keeps what it computes once and reuses: converted zkeys, KZG parameters,
+/// aggregation proving keys.
+#[derive(Args, Clone, Debug, Default)]
+pub(crate) struct CacheOpts {
+    /// Where converted zkeys, KZG parameters made by --insecure-params or --ptau, and aggregation
+    /// proving keys are cached [default: $XDG_CACHE_HOME/zkbatch or ~/.cache/zkbatch].
+    #[arg(long = "cache-dir", alias = "cache", env = "ZKBATCH_CACHE_DIR")]
+    pub(crate) cache_dir: Option<PathBuf>,
+}
+
+impl CacheOpts {
+    /// The cache folder: the flag's, or the default where the machine has a home.
+    pub(crate) fn dir(&self) -> Option<PathBuf> {
+        self.cache_dir.clone().or_else(KeyCache::default_dir)
+    }
+}
+
 /// Where the KZG parameters and the aggregation circuit's keys come from.
 #[derive(Args, Clone, Debug)]
 pub(crate) struct KzgOpts {
@@ -97,16 +114,14 @@ pub(crate) struct KzgOpts {
     /// For tests and local demos only.
     #[arg(long)]
     pub(crate) insecure_params: bool,
-    /// Where parameters made by --insecure-params or --ptau and aggregation proving keys are cached
-    /// [default: $XDG_CACHE_HOME/zkbatch or ~/.cache/zkbatch].
-    #[arg(long = "cache-dir", alias = "cache", env = "ZKBATCH_CACHE_DIR")]
-    pub(crate) cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) cache: CacheOpts,
 }
 
 impl KzgOpts {
     /// The cache folder.
     pub(crate) fn cache_dir(&self) -> Result<PathBuf> {
-        self.cache_dir.clone().or_else(KeyCache::default_dir).context("no cache folder: give --cache-dir or set ZKBATCH_CACHE_DIR")
+        self.cache.dir().context("no cache folder: give --cache-dir or set ZKBATCH_CACHE_DIR")
     }
 
     /// k for N slots: the flag's, or the shape's default.

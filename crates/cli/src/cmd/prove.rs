@@ -18,6 +18,7 @@ use zkbatch_prover::{snarkjs, Fr, Proof, ProofReport, Prover, ProvingKey};
 
 use crate::files::json_inputs;
 use crate::output::Output;
+use crate::opts::CacheOpts;
 
 /// `zkbatch prove`'s arguments.
 #[derive(Args)]
@@ -60,9 +61,8 @@ struct CircomArgs {
     /// (without it, a proof that does not verify is refused instead).
     #[arg(long, requires = "zkey")]
     r1cs: Option<PathBuf>,
-    /// Where converted zkeys are cached [default: $XDG_CACHE_HOME/zkbatch or ~/.cache/zkbatch].
-    #[arg(long, env = "ZKBATCH_CACHE_DIR", requires = "zkey")]
-    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    cache: CacheOpts,
     /// Convert the zkey on every run instead of caching it.
     #[arg(long, requires = "zkey", conflicts_with = "cache_dir")]
     no_cache: bool,
@@ -127,7 +127,7 @@ fn prove_circom(out: &Output, args: &CircomArgs, zkey: &Path, input: Option<&Pat
 /// Loads (or converts and caches) the zkey, attaching the .r1cs's C matrix when given.
 fn load_zkey(args: &CircomArgs, zkey: &Path) -> Result<(CircomProver, bool)> {
     let start = Instant::now();
-    let cache = if args.no_cache { None } else { args.cache_dir.clone().or_else(KeyCache::default_dir).map(KeyCache::new) };
+    let cache = if args.no_cache { None } else { args.cache.dir().map(KeyCache::new) };
     let (mut key, cached) = circom::cached_zkey(zkey, cache.as_ref())?;
     tracing::info!(zkey = %zkey.display(), cached, ms = start.elapsed().as_secs_f64() * 1e3, "proving key loaded");
     if let Some(path) = &args.r1cs {
