@@ -64,9 +64,9 @@ impl Output {
     pub(crate) fn error(&self, err: &anyhow::Error) {
         if self.json && !self.printed.get() {
             let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
-            println!("{}", serde_json::json!({ "ok": false, "error": format!("{err:#}"), "causes": chain }));
+            println!("{}", serde_json::json!({ "ok": false, "error": describe(err), "causes": chain }));
         } else {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", describe(err));
         }
     }
 
@@ -158,5 +158,40 @@ impl Drop for Phase {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         self.bar.finish_and_clear();
+    }
+}
+
+/// The error and its causes on one line, as `{:#}` writes them, less the causes a message already
+/// ends with: many errors name their source in their own text (`{path}: {source}`) and expose it
+/// as the source too, and the user should read it once.
+fn describe(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.ends_with(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+    use zkbatch_prover::snarkjs::FileError;
+
+    #[test]
+    fn a_cause_the_message_already_names_is_said_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let err = anyhow::Error::from(FileError::Io { path: "a.json".into(), source: io });
+        assert_eq!(describe(&err), "a.json: No such file or directory");
+        // A context that does not name its cause keeps it after a colon.
+        let err = err.context("reading the proofs");
+        assert_eq!(describe(&err), "reading the proofs: a.json: No such file or directory");
     }
 }

@@ -276,7 +276,8 @@ pub fn public_from_json(public: &PublicJson) -> Result<Vec<Fr>, FormatError> {
         .collect()
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, FileError> {
+/// Reads a JSON file as `T`, unchecked beyond its shape (for a client that forwards it).
+pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, FileError> {
     let text = fs::read_to_string(path).map_err(|source| FileError::Io { path: path.into(), source })?;
     serde_json::from_str(&text).map_err(|source| FileError::Json { path: path.into(), source })
 }

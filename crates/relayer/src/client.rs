@@ -6,30 +6,17 @@ use std::time::{Duration, Instant};
 use alloy::transports::http::reqwest;
 use serde_json::Value;
 
+use zkbatch_prover::snarkjs::read_json;
+
 use crate::intake::ProofRequest;
 
 /// Why a request could not be made or the relayer did not accept it.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    /// A snarkjs file could not be read or parsed (for callers' `?`; no method here returns it).
+    /// The proof.json or public.json could not be read, or is not JSON of its shape (the
+    /// relayer checks the values).
     #[error(transparent)]
     File(#[from] zkbatch_prover::snarkjs::FileError),
-    /// A file could not be read from disk.
-    #[error("{path}: {source}")]
-    Read {
-        /// The file.
-        path: String,
-        /// What the read failed with.
-        source: std::io::Error,
-    },
-    /// A proof or public-input file is not JSON (the message says public.json for either).
-    #[error("{path}: not a public.json (an array of decimal strings): {source}")]
-    Public {
-        /// The file.
-        path: String,
-        /// What parsing failed with.
-        source: serde_json::Error,
-    },
     /// The relayer could not be reached, or its answer could not be read.
     #[error("relayer at {url}: {source}")]
     Http {
@@ -77,11 +64,7 @@ impl Client {
 
     /// The request for a proof.json + public.json pair.
     pub fn request(circuit: &str, proof: &Path, public: &Path) -> Result<ProofRequest, ClientError> {
-        let text = std::fs::read_to_string(proof).map_err(|source| ClientError::Read { path: proof.display().to_string(), source })?;
-        let proof_json = serde_json::from_str(&text).map_err(|source| ClientError::Public { path: proof.display().to_string(), source })?;
-        let text = std::fs::read_to_string(public).map_err(|source| ClientError::Read { path: public.display().to_string(), source })?;
-        let public_json = serde_json::from_str(&text).map_err(|source| ClientError::Public { path: public.display().to_string(), source })?;
-        Ok(ProofRequest { circuit: circuit.into(), proof: proof_json, public: public_json })
+        Ok(ProofRequest { circuit: circuit.into(), proof: read_json(proof)?, public: read_json(public)? })
     }
 
     /// Posts a proof; the relayer's answer (`id`, `status`) on 200 or 202.

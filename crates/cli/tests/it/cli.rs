@@ -226,3 +226,16 @@ fn deploy_without_a_usable_key_says_how_to_give_one() {
     let err = deploy(Some("bad.key"));
     assert!(err.contains("bad.key") && err.contains("is not a 32-byte hex private key") && !err.contains("not-a-key"), "{err}");
 }
+
+#[test]
+fn submit_names_a_file_it_cannot_send_before_calling_the_relayer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("proof.json"), r#"{"pi_a": 3}"#).unwrap();
+    std::fs::write(d.join("public.json"), r#"["1"]"#).unwrap();
+    let submit = |proof: &str| fails(d, &["submit", proof, "public.json", "--circuit", "c", "--relayer-url", "http://127.0.0.1:9"]);
+    let err = submit("proof.json");
+    assert!(err.contains("proof.json: not valid JSON of the expected shape"), "{err}");
+    let err = submit("missing.json");
+    assert!(err.contains("missing.json") && err.matches("os error 2").count() == 1, "said once: {err}");
+}
