@@ -46,6 +46,12 @@ pub enum ProofJsonError {
     /// The proof is not 0x-prefixed hex.
     #[error("proof: {0}")]
     Proof(String),
+    /// The shape has no slot or no input per proof, or more instances than a machine can count.
+    #[error("shape {shape:?}: an aggregate has at least one slot of at least one input")]
+    Shape {
+        /// The JSON's shape.
+        shape: Shape,
+    },
     /// The instance count is not the shape's.
     #[error("{got} instances for {shape:?}, which has {expected}")]
     Count {
@@ -116,7 +122,11 @@ impl AggregateProof {
 impl AggregateProofJson {
     /// The proof, every instance checked canonical and counted against the shape.
     pub fn parse(&self) -> Result<AggregateProof, ProofJsonError> {
-        let expected = self.shape.num_instances();
+        let shape = self.shape;
+        let Some(expected) = shape.slots.checked_mul(shape.inputs).and_then(|n| n.checked_add(1)).filter(|_| shape.slots > 0 && shape.inputs > 0)
+        else {
+            return Err(ProofJsonError::Shape { shape });
+        };
         if self.instances.len() != expected {
             return Err(ProofJsonError::Count { shape: self.shape, expected, got: self.instances.len() });
         }
@@ -162,8 +172,14 @@ mod tests {
         let mut bad = good.clone();
         bad.proof = "010203".into();
         assert!(matches!(bad.parse(), Err(ProofJsonError::Proof(_))));
-        let mut bad = good;
+        let mut bad = good.clone();
         bad.instances[2] = "0x09".into();
         assert!(matches!(bad.parse(), Err(ProofJsonError::Instance { index: 2, .. })));
+        for (slots, inputs) in [(0, 2), (1, 0), (usize::MAX, 2)] {
+            let mut bad = good.clone();
+            bad.shape.slots = slots;
+            bad.shape.inputs = inputs;
+            assert!(matches!(bad.parse(), Err(ProofJsonError::Shape { .. })), "{slots} slots of {inputs}");
+        }
     }
 }
