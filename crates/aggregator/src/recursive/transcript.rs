@@ -99,8 +99,11 @@ pub fn truncate(c: &HaloFr) -> HaloFr {
 }
 
 /// The challenges r₁..r_N (r₁ = 1) of a batch of `proofs` with their `inputs` under `vk`, as the
-/// circuit derives them.
-pub fn challenges(vk: &Vk, proofs: &[G16Proof], inputs: &[Vec<HaloFr>]) -> Vec<HaloFr> {
+/// circuit derives them. Callers go through [`AggregationInput::challenges`], whose input is
+/// checked (a key with inputs, one input vector per proof).
+///
+/// [`AggregationInput::challenges`]: super::input::AggregationInput::challenges
+pub(crate) fn challenges(vk: &Vk, proofs: &[G16Proof], inputs: &[Vec<HaloFr>]) -> Vec<HaloFr> {
     let mut h = sponge();
     h.update(&[challenge_domain(), HaloFr::from(proofs.len() as u64), HaloFr::from((vk.ic.len() - 1) as u64), vk_hash(vk)]);
     for (proof, x) in proofs.iter().zip(inputs) {
