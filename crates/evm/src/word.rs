@@ -22,9 +22,13 @@ pub enum EncodeError {
 
 /// A field element as one word.
 pub fn word<F: PrimeField>(v: &F) -> Word {
-    let bytes = v.into_bigint().to_bytes_be();
+    big_endian_word(&v.into_bigint().to_bytes_be())
+}
+
+/// Big-endian bytes (32 at most: BN254's fields fit) right-aligned in a word.
+fn big_endian_word(bytes: &[u8]) -> Word {
     let mut w = [0u8; 32];
-    w[32 - bytes.len()..].copy_from_slice(&bytes);
+    w[32 - bytes.len()..].copy_from_slice(bytes);
     w
 }
 
@@ -35,10 +39,7 @@ pub fn hex(w: &Word) -> String {
 
 /// A field's modulus as one word.
 pub fn modulus<F: PrimeField>() -> Word {
-    let bytes = F::MODULUS.to_bytes_be();
-    let mut w: Word = [0u8; 32];
-    w[32 - bytes.len()..].copy_from_slice(&bytes);
-    w
+    big_endian_word(&F::MODULUS.to_bytes_be())
 }
 
 /// `[x, y]`; the point at infinity is `[0, 0]`, as the precompiles read it.

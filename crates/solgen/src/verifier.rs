@@ -12,12 +12,12 @@
 use std::fmt::Write;
 
 use ark_bn254::{Fq, Fr};
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::PrimeField;
 
-use zkbatch_evm::word::{g1_words, g2_words, hex, modulus, word, Word};
+use zkbatch_evm::word::{g1_words, g2_words, hex, modulus, Word};
 use zkbatch_prover::VerifyingKey;
 
-use crate::yul::{key_contract_header, push_indented, revert, Errors, EC_ADD, EC_MUL, EC_PAIRING, MOD_EXP};
+use crate::yul::{key_contract_header, literal, push_indented, revert, Errors, EC_ADD, EC_MUL, EC_PAIRING, MOD_EXP};
 
 /// How to generate a verifier, single or batch.
 #[derive(Clone, Debug)]
@@ -227,8 +227,8 @@ function decompressG2(w1, w0) -> x1, x0, y1, y0 {{
 }}
 "#,
         bad = revert("InvalidProofPoint()"),
-        b0 = hex(&word(&b.c0)),
-        b1 = hex(&word(&b.c1)),
+        b0 = literal(&b.c0),
+        b1 = literal(&b.c1),
     );
     push_indented(out, indent, &text);
 }
@@ -359,5 +359,5 @@ pub fn groth16_verifier(vk: &VerifyingKey, options: &VerifierOptions) -> Result<
 
 /// The base field's modulus p as an integer, for the exponents derived from it.
 fn p() -> num_bigint::BigUint {
-    num_bigint::BigUint::from_bytes_be(&Fq::MODULUS.to_bytes_be())
+    Fq::MODULUS.into()
 }
