@@ -20,9 +20,9 @@ use crate::word::{input_words, proof_words, vk_hash, Word};
 /// contract's `bytes32 public constant DOMAIN`).
 pub const DOMAIN: &[u8; 24] = b"zkbatch.groth16.batch.v1";
 
-/// Bits of each challenge rᵢ (i ≥ 1): an invalid proof survives the batch check with
-/// probability at most 2⁻¹²⁸.
-pub const CHALLENGE_BITS: u32 = 128;
+/// The contract's `MASK128`, which keeps a challenge's low 128 bits (a `u128` here): an invalid
+/// proof survives the batch check with probability at most 2⁻¹²⁸.
+pub const CHALLENGE_MASK: &str = "0xffffffffffffffffffffffffffffffff";
 
 /// The domain separator as the transcript's first word.
 fn domain_word() -> Word {
@@ -51,7 +51,7 @@ pub fn seed<'a>(vk_hash: &Word, items: impl ExactSizeIterator<Item = (&'a Proof,
     keccak256(&data).0
 }
 
-/// The `count` challenges derived from `seed`: r₀ = 1, then [`CHALLENGE_BITS`]-bit values.
+/// The `count` challenges derived from `seed`: r₀ = 1, then the low 128 bits of each hash.
 pub fn challenges(seed: &Word, count: usize) -> Vec<u128> {
     let mut input = [0u8; 64];
     input[..32].copy_from_slice(seed);
@@ -74,12 +74,6 @@ pub fn batch_challenges(vk: &VerifyingKey, proofs: &[Proof], inputs: &[Vec<Fr>])
     let items = proofs.iter().zip(inputs.iter().map(Vec::as_slice));
     let seed = seed(&vk_hash(vk), items);
     challenges(&seed, proofs.len()).into_iter().map(Fr::from).collect()
-}
-
-/// The Solidity literal of the mask that keeps a challenge's low [`CHALLENGE_BITS`] bits (the
-/// contract's `MASK128`).
-pub fn challenge_mask() -> String {
-    format!("0x{}", "f".repeat(CHALLENGE_BITS as usize / 4))
 }
 
 /// The Yul that leaves the seed at memory 0x00, for proofs of `inputs_per_proof` inputs each.
@@ -106,5 +100,5 @@ pub fn yul_seed(inputs_per_proof: usize) -> String {
 }
 
 /// The Yul expression for rᵢ, with the seed at memory 0x00 and i at 0x20 (`MASK128` is
-/// [`challenge_mask`]).
+/// [`CHALLENGE_MASK`]).
 pub const YUL_CHALLENGE: &str = "and(keccak256(0x00, 0x40), MASK128)";

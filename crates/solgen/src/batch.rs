@@ -23,7 +23,7 @@ use std::fmt::Write;
 
 use ark_bn254::Fr;
 
-use zkbatch_evm::batch_transcript::{challenge_mask, yul_seed, DOMAIN, YUL_CHALLENGE};
+use zkbatch_evm::batch_transcript::{yul_seed, CHALLENGE_MASK, DOMAIN, YUL_CHALLENGE};
 use zkbatch_evm::word::{g1_words, g2_words, hex, modulus, vk_hash, Word};
 use zkbatch_prover::VerifyingKey;
 
@@ -237,7 +237,7 @@ pub fn groth16_batch_verifier(vk: &VerifyingKey, options: &VerifierOptions) -> R
         vk_hash = hex(&vk_hash(vk)),
         domain = DOMAIN.escape_ascii(),
         r = hex(&modulus::<Fr>()),
-        mask = challenge_mask(),
+        mask = CHALLENGE_MASK,
     );
     body(&mut s, vk, "            ");
     let _ = write!(
