@@ -82,7 +82,7 @@ pub(crate) fn run(out: &Output, args: ProveArgs) -> Result<()> {
                 let circuit = spec.from_input_json(&text).with_context(|| format!("{}", path.display()))?;
                 prover.prove(circuit, &mut rand::thread_rng()).with_context(|| format!("{}", path.display()))
             };
-            targets.prove(out, input, prover.engine().name(), Value::Null, prove)
+            targets.prove(out, input, prover.engine().name(), None, prove)
         }
         _ => bail!("give --pk and --input, or --zkey with a witness"),
     }
@@ -121,7 +121,7 @@ fn prove_circom(out: &Output, args: &CircomArgs, zkey: &Path, input: Option<&Pat
         report.log(&path.display());
         Ok((proof, public, report))
     };
-    targets.prove(out, source, prover.prover().engine().name(), json!({ "key_cached": cached }), prove)
+    targets.prove(out, source, prover.prover().engine().name(), Some(cached), prove)
 }
 
 /// Loads (or converts and caches) the zkey, attaching the .r1cs's C matrix when given.
@@ -148,14 +148,14 @@ struct Targets<'a> {
 }
 
 impl Targets<'_> {
-    /// Proves `source` (a file, or a folder of `*.json`) with `prove`; `extra` joins the JSON
-    /// result (an object, or null).
-    fn prove(&self, out: &Output, source: &Path, engine: &str, extra: Value, prove: impl Fn(&Path) -> Result<Proved> + Sync) -> Result<()> {
+    /// Proves `source` (a file, or a folder of `*.json`) with `prove`; `key_cached` (for a
+    /// converted zkey: whether it came from the cache) is reported when known.
+    fn prove(&self, out: &Output, source: &Path, engine: &str, key_cached: Option<bool>, prove: impl Fn(&Path) -> Result<Proved> + Sync) -> Result<()> {
         if !source.is_dir() {
             let (proof, public, report) = prove(source)?;
             snarkjs::write_proof(self.proof, &proof)?;
             snarkjs::write_public(self.public, &public)?;
-            let cached = match extra["key_cached"].as_bool() {
+            let cached = match key_cached {
                 Some(true) => "; key from the cache",
                 Some(false) => "; key converted from the zkey",
                 None => "",
@@ -171,7 +171,7 @@ impl Targets<'_> {
                 self.proof.display(),
                 self.public.display()
             ));
-            out.result(merge(json!({ "ok": true, "proof": self.proof, "public": self.public, "report": report }), extra));
+            out.result(with_key_cached(json!({ "ok": true, "proof": self.proof, "public": self.public, "report": report }), key_cached));
             return Ok(());
         }
         let Some(out_dir) = self.out_dir else { bail!("{} is a folder: give --out for the proofs", source.display()) };
@@ -220,13 +220,13 @@ impl Targets<'_> {
             totals.total / n,
             out_dir.display()
         ));
-        out.result(merge(
+        out.result(with_key_cached(
             json!({
                 "ok": stats.failed == 0, "completed": stats.completed, "failed": stats.failed,
                 "seconds": elapsed.as_secs_f64(), "proofs_per_second": rate, "jobs": config.workers,
                 "peak_in_flight": stats.peak_in_flight, "proofs": written, "failures": failures,
             }),
-            extra,
+            key_cached,
         ));
         if stats.failed > 0 {
             bail!("{} of {} inputs failed", stats.failed, stats.completed + stats.failed);
@@ -235,10 +235,10 @@ impl Targets<'_> {
     }
 }
 
-/// `base` with `extra`'s fields added (`extra` an object, or null for none).
-fn merge(mut base: Value, extra: Value) -> Value {
-    if let (Value::Object(base), Value::Object(extra)) = (&mut base, extra) {
-        base.extend(extra);
+/// `result` with its `key_cached` field where there is one.
+fn with_key_cached(mut result: Value, key_cached: Option<bool>) -> Value {
+    if let (Some(cached), Value::Object(fields)) = (key_cached, &mut result) {
+        fields.insert("key_cached".into(), cached.into());
     }
-    base
+    result
 }
