@@ -27,11 +27,19 @@ abstract contract Check {
     }
 }
 
+/// A log as forge's `getRecordedLogs` returns it.
+struct RecordedLog {
+    bytes32[] topics;
+    bytes data;
+    address emitter;
+}
+
 /// forge's cheatcodes, declared here for what we use.
 interface Vm {
     function snapshotGasLastCall(string calldata group, string calldata name) external returns (uint256);
     function snapshotValue(string calldata group, string calldata name, uint256 value) external;
-    function readFile(string calldata path) external view returns (string memory);
+    function recordLogs() external;
+    function getRecordedLogs() external returns (RecordedLog[] memory);
 }
 
 Vm constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));

@@ -1,26 +1,12 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Check} from "./Check.sol";
+import {Check, vm, RecordedLog} from "./Check.sol";
 import {ProofRegistry} from "../contracts/ProofRegistry.sol";
 import {Groth16VerifierN2} from "./fixtures/Groth16VerifierN2.sol";
 import {Groth16BatchVerifierN2} from "./fixtures/Groth16BatchVerifierN2.sol";
 import {FixtureN2} from "./fixtures/FixtureN2.sol";
 import {BatchFixtureN2} from "./fixtures/BatchFixtureN2.sol";
-
-struct RecordedLog {
-    bytes32[] topics;
-    bytes data;
-    address emitter;
-}
-
-/// forge's log-recording cheatcodes (test/Check.sol declares the others we use).
-interface VmLogs {
-    function recordLogs() external;
-    function getRecordedLogs() external returns (RecordedLog[] memory);
-}
-
-VmLogs constant logs = VmLogs(address(uint160(uint256(keccak256("hevm cheat code")))));
 
 /// The relayer's registry against the generated verifiers and real proofs (test/fixtures): one
 /// `ProofVerified` per proof, keyed as the relayer keys it (keccak256 of the 8 proof words and the
@@ -64,7 +50,7 @@ contract ProofRegistryTest is Check {
     }
 
     function checkEvents(uint256[8][] memory p, uint256[] memory x, address verifier) internal {
-        RecordedLog[] memory got = logs.getRecordedLogs();
+        RecordedLog[] memory got = vm.getRecordedLogs();
         check(got.length == p.length, "one event per proof");
         for (uint256 i; i < p.length; ++i) {
             bytes32 key = keccak256(abi.encodePacked(p[i], x[2 * i], x[2 * i + 1]));
@@ -77,14 +63,14 @@ contract ProofRegistryTest is Check {
 
     function testSubmitEachEmitsOneEventPerProof() public {
         (uint256[8][] memory p, uint256[] memory x) = singles();
-        logs.recordLogs();
+        vm.recordLogs();
         registry.submitEach(single, p, x);
         checkEvents(p, x, single);
     }
 
     function testSubmitBatchEmitsOneEventPerProof() public {
         (uint256[8][] memory p, uint256[] memory x) = batchOf(8);
-        logs.recordLogs();
+        vm.recordLogs();
         registry.submitBatch(batch, p, x);
         checkEvents(p, x, batch);
     }
