@@ -11,7 +11,7 @@
 //! change to this file; the anvil test `batch_transcript_native_and_yul_agree_on_anvil` (zkbatch-aggregator)
 //! checks that the contract's `batchChallenges` and [`batch_challenges`] agree.
 
-use alloy::primitives::{keccak256, U256};
+use alloy_primitives::{keccak256, U256};
 use zkbatch_prover::{Fr, Proof, VerifyingKey};
 
 use crate::word::{input_words, proof_words, vk_hash, Word};

@@ -6,14 +6,20 @@
 // The bindings' items are generated from the ABI; their documentation is the contracts' own.
 #![allow(missing_docs)]
 
-use alloy::sol;
-
-/// One `sol!` binding per contract, and the list of them for `make bindings` and its test.
+/// One `sol!` binding per contract (with RPC methods under the `rpc` feature), and the list of
+/// them for `make bindings` and its test.
 macro_rules! bindings {
     ($($name:ident: $path:literal, bytecode: $bytecode:literal;)*) => {
         $(
-            sol!(
+            #[cfg(feature = "rpc")]
+            alloy::sol!(
                 #[sol(rpc)]
+                #[derive(Debug)]
+                $name,
+                $path
+            );
+            #[cfg(not(feature = "rpc"))]
+            alloy_sol_types::sol!(
                 #[derive(Debug)]
                 $name,
                 $path

@@ -2,9 +2,9 @@
 //! entries (whose types name n, the key's public-input count, so they are built at run time),
 //! and the aggregate verifier's raw calldata.
 
-use alloy::dyn_abi::DynSolValue;
-use alloy::primitives::{keccak256, Address, Bytes, U256};
-use alloy::sol_types::SolCall;
+use alloy_dyn_abi::DynSolValue;
+use alloy_primitives::{keccak256, Address, Bytes, U256};
+use alloy_sol_types::SolCall;
 use zkbatch_prover::{Fr, Proof};
 
 use crate::bindings::ProofRegistry;

@@ -10,19 +10,25 @@
 //! - [`calldata`]: every call zkbatch makes, encoded.
 //! - [`revert`]: a revert's data, named by the contracts' own error types.
 //! - [`solc`]: compiling Solidity with the Foundry project's settings.
-//! - [`signer`]: the signer's key, from a file or the environment, never echoed.
-//! - [`deploy`] and [`submit`]: contracts deployed, aggregates sent.
+//! - `signer` (feature `rpc`): the signer's key, from a file or the environment, never echoed.
+//! - `deploy` and `submit` (feature `rpc`): contracts deployed, aggregates sent.
+//!
+//! The `rpc` feature (on by default; off for the generators and the aggregator, which only
+//! encode) brings alloy's providers and signers, and the bindings' RPC methods.
 
 #![forbid(unsafe_code)]
 
 pub mod batch_transcript;
 pub mod bindings;
 pub mod calldata;
+#[cfg(feature = "rpc")]
 pub mod deploy;
 pub mod proof;
 pub mod revert;
+#[cfg(feature = "rpc")]
 pub mod signer;
 pub mod solc;
+#[cfg(feature = "rpc")]
 pub mod submit;
 pub mod word;
 

@@ -1,7 +1,7 @@
 //! A proof as the chain takes it: the verifiers' 8 words and the public inputs, and the key
 //! `ProofRegistry` emits it under.
 
-use alloy::primitives::{keccak256, B256, U256};
+use alloy_primitives::{keccak256, B256, U256};
 use zkbatch_prover::{Fr, Proof};
 
 use crate::word::{check_finite, input_words, proof_words, EncodeError};

@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use alloy::primitives::Bytes;
-use alloy::sol_types::{Panic, Revert as RevertString, SolError, SolInterface};
+use alloy_primitives::Bytes;
+use alloy_sol_types::{Panic, Revert as RevertString, SolError, SolInterface};
 
 use crate::bindings::AggregatedProofRegistry::AggregatedProofRegistryErrors;
 use crate::bindings::IGroth16BatchVerifier::IGroth16BatchVerifierErrors;
@@ -62,6 +62,7 @@ impl Revert {
     }
 
     /// The revert's data, when a contract call failed with one.
+    #[cfg(feature = "rpc")]
     pub fn of_contract_error(e: &alloy::contract::Error) -> Option<Revert> {
         e.as_revert_data().map(|data| Revert::decode(&data))
     }
@@ -96,8 +97,8 @@ impl fmt::Display for Revert {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloy::primitives::{keccak256, B256, U256};
-    use alloy::sol_types::SolError;
+    use alloy_primitives::{keccak256, B256, U256};
+    use alloy_sol_types::SolError;
 
     use crate::bindings::AggregatedProofRegistry;
 

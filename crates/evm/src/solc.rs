@@ -101,5 +101,5 @@ pub fn compile(solc: &Path, source: &str, contract: &str) -> Result<Vec<u8>, Sol
     let hex = v["contracts"]["Generated.sol"][contract]["evm"]["bytecode"]["object"]
         .as_str()
         .ok_or_else(|| compile_error("no such contract in the output".into()))?;
-    alloy::hex::decode(hex).map_err(|e| compile_error(format!("the bytecode is not hex: {e}")))
+    alloy_primitives::hex::decode(hex).map_err(|e| compile_error(format!("the bytecode is not hex: {e}")))
 }

@@ -2,7 +2,7 @@
 //! the imaginary part first (EIP-197), the verifying key's hash, and the compressed encoding
 //! `verifyCompressedProof` reads.
 
-use alloy::primitives::keccak256;
+use alloy_primitives::keccak256;
 use ark_bn254::{Fq, Fq2, Fr, G1Affine, G2Affine};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInteger, PrimeField};
@@ -34,7 +34,7 @@ fn big_endian_word(bytes: &[u8]) -> Word {
 
 /// `0x…` with 64 hex digits, for Solidity literals and JSON.
 pub fn hex(w: &Word) -> String {
-    alloy::hex::encode_prefixed(w)
+    alloy_primitives::hex::encode_prefixed(w)
 }
 
 /// A field's modulus as one word.
