@@ -28,18 +28,22 @@ use crate::store::{key_hex, Inserted, ProofRecord};
 
 type AppState = Arc<Shared>;
 
-/// The API's routes over the relayer's shared state.
-pub(crate) fn router(state: AppState) -> Router {
+/// The proofs' routes, with the configured body limit and timeout.
+pub(crate) fn proof_routes(state: AppState) -> Router {
     let timeout = Duration::from_millis(state.config.http.request_timeout_ms.max(1));
     let limit = state.config.http.body_limit_bytes;
     Router::new()
         .route("/v1/proofs", post(post_proof))
         .route("/v1/proofs/{id}", get(get_proof))
-        .route("/metrics", get(metrics))
-        .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .with_state(state)
+}
+
+/// `/metrics` and `/healthz`, for a relayer on its own (`zkbatch serve` has its own, which include
+/// the relay role's metrics).
+pub(crate) fn status_routes(state: AppState) -> Router {
+    Router::new().route("/metrics", get(metrics)).route("/healthz", get(healthz)).with_state(state)
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -122,6 +126,12 @@ async fn post_proof(State(state): State<AppState>, body: Bytes) -> Response {
     }
 }
 
+/// A proof's record as `GET /v1/proofs/{id}` answers it (the proving service shows the same for
+/// a job's proof on its way on-chain).
+pub fn proof_json(r: &ProofRecord) -> serde_json::Value {
+    status_json(r, false)
+}
+
 fn status_json(r: &ProofRecord, duplicate: bool) -> serde_json::Value {
     let mut v = json!({
         "id": key_hex(&r.key),
@@ -164,11 +174,19 @@ async fn get_proof(State(state): State<AppState>, Path(id): Path<String>) -> Res
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// The relay's metrics text; the queue's depth and the proofs per status are read at scrape time.
+pub(crate) async fn render_metrics(state: &Shared) -> String {
     let by_status = state.store.status_counts().await.unwrap_or_default();
     let depth = state.queued.load(Ordering::Relaxed);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render(depth, &by_status)).into_response()
+    state.metrics.render(depth, &by_status)
 }
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    ([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], render_metrics(&state).await).into_response()
+}
+
+/// The content type of Prometheus's text exposition format.
+pub const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4";
 
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.queued_count().await {

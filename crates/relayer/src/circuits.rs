@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use alloy::primitives::Address;
 use zkbatch_prover::verify::PreparedKey;
+use zkbatch_prover::VerifyingKey;
 
 use crate::config::{Config, ConfigError};
 
@@ -21,11 +22,18 @@ pub(crate) struct Circuit {
 /// The circuits by id.
 pub(crate) type Circuits = HashMap<String, Circuit>;
 
-/// Loads and prepares every configured circuit's key; a key that cannot be read is named.
-pub(crate) fn load_circuits(config: &Config) -> Result<Circuits, ConfigError> {
+/// Loads and prepares every configured circuit's key; a key that cannot be read is named. A key in
+/// `given` (by circuit id) is taken as it is, in place of the circuit's `vk` file.
+pub(crate) fn load_circuits(config: &Config, given: &HashMap<String, VerifyingKey>) -> Result<Circuits, ConfigError> {
     let mut circuits = HashMap::new();
     for c in &config.circuits {
-        let vk = zkbatch_prover::snarkjs::read_verifying_key(&c.vk).map_err(|source| ConfigError::VerifyingKey { id: c.id.clone(), source })?;
+        let vk = match (given.get(&c.id), &c.vk) {
+            (Some(vk), _) => vk.clone(),
+            (None, Some(path)) => {
+                zkbatch_prover::snarkjs::read_verifying_key(path).map_err(|source| ConfigError::VerifyingKey { id: c.id.clone(), source })?
+            }
+            (None, None) => return Err(ConfigError::NoVerifyingKey(c.id.clone())),
+        };
         circuits.insert(c.id.clone(), Circuit { key: Arc::new(PreparedKey::new(&vk)), verifier: c.verifier, batch_verifier: c.batch_verifier });
     }
     Ok(circuits)

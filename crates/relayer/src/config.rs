@@ -36,6 +36,9 @@ pub enum ConfigError {
         /// Where and what.
         source: toml::de::Error,
     },
+    /// A circuit has no `vk` and none was handed over.
+    #[error("circuit {0:?} has no vk: give its verification_key.json")]
+    NoVerifyingKey(String),
     /// No `[[circuits]]`.
     #[error("the configuration has no circuits: add a [[circuits]] table with id, vk and verifier")]
     NoCircuits,
@@ -122,7 +125,10 @@ pub struct CircuitConfig {
     /// The id clients post proofs under (e.g. `merkle-20`).
     pub id: String,
     /// snarkjs `verification_key.json`: proofs are verified against it before they are queued.
-    pub vk: PathBuf,
+    /// Required, unless whoever starts the relayer hands it the key (`zkbatch serve` derives it
+    /// from the circuit's proving key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vk: Option<PathBuf>,
     /// The generated `Groth16Verifier` for this key.
     pub verifier: Address,
     /// The generated `Groth16BatchVerifier` for this key, when deployed.
@@ -259,8 +265,8 @@ impl Config {
         if let Some(k) = self.key_file.as_mut() {
             fix(k);
         }
-        for c in &mut self.circuits {
-            fix(&mut c.vk);
+        for c in self.circuits.iter_mut().filter_map(|c| c.vk.as_mut()) {
+            fix(c);
         }
     }
 
@@ -345,7 +351,7 @@ verifier = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
         assert_eq!(c.batch.max_size, 32);
         assert_eq!(c.confirmations, 1);
         assert_eq!(c.database, dir.path().join("relayer.db"));
-        assert_eq!(c.circuits[0].vk, dir.path().join("vk.json"));
+        assert_eq!(c.circuits[0].vk, Some(dir.path().join("vk.json")));
         assert_eq!(c.circuits[0].batch_verifier, None);
     }
 

@@ -12,8 +12,10 @@
 //! - `fees`: EIP-1559 fees for new and replacement transactions, within the cap.
 //! - `tx`: the transaction lifecycle: sign, record, broadcast, confirm, replace, give up.
 //! - `submitter`: the task that runs batching and the lifecycle in rounds.
-//! - `service`: both tasks wired together ([`Relayer`], [`run`]).
-//! - `metrics`: Prometheus metrics, each declared once.
+//! - `service`: both tasks wired together ([`Relayer`], [`run`]); [`RelayRole`], the same over a
+//!   database and a listener someone else holds (`zkbatch serve`).
+//! - [`metrics`]: Prometheus metrics, each declared once, and the counter and histogram types
+//!   the proving service's metrics use too.
 //! - [`client`]: a client for the API (what `zkbatch submit` uses).
 //!
 //! The chain side (bindings, calldata, revert names, deployment) is zkbatch-evm's.
@@ -27,7 +29,7 @@ pub mod client;
 pub mod config;
 mod fees;
 pub mod intake;
-mod metrics;
+pub mod metrics;
 mod service;
 mod shared;
 pub mod store;
@@ -35,4 +37,5 @@ mod submitter;
 mod tx;
 
 pub use config::Config;
-pub use service::{run, Relayer, StartError};
+pub use api::{proof_json, PROMETHEUS_TEXT};
+pub use service::{run, serve, wait_for_signal, RelayRole, Relayer, StartError};

@@ -1,6 +1,7 @@
 //! Prometheus metrics, rendered in the text exposition format by hand: a handful of counters and
-//! histograms do not need a registry crate. Each metric is declared once, in [`metrics!`], with
-//! its documentation as its HELP line.
+//! histograms do not need a registry crate. Each of the relayer's metrics is declared once, in
+//! `metrics!`, with its documentation as its HELP line. [`Counter`], [`Labeled`] and [`Histogram`]
+//! are public for the proving service's metrics (zkbatch-service).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -8,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// A cumulative histogram with fixed upper bounds.
-pub(crate) struct Histogram {
+pub struct Histogram {
     bounds: &'static [f64],
     inner: Mutex<HistogramData>,
 }
@@ -21,11 +22,13 @@ struct HistogramData {
 }
 
 impl Histogram {
-    pub(crate) const fn new(bounds: &'static [f64]) -> Histogram {
+    /// A histogram with these bucket upper bounds (ascending; `+Inf` is added).
+    pub const fn new(bounds: &'static [f64]) -> Histogram {
         Histogram { bounds, inner: Mutex::new(HistogramData { counts: Vec::new(), sum: 0.0, count: 0 }) }
     }
 
-    pub(crate) fn observe(&self, v: f64) {
+    /// Counts one observation.
+    pub fn observe(&self, v: f64) {
         let mut d = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if d.counts.is_empty() {
             d.counts = vec![0; self.bounds.len()];
@@ -39,7 +42,8 @@ impl Histogram {
         d.count += 1;
     }
 
-    fn render(&self, out: &mut String, name: &str, help: &str) {
+    /// Appends the histogram's HELP, TYPE and series to `out`.
+    pub fn render(&self, out: &mut String, name: &str, help: &str) {
         let d = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
         for (i, b) in self.bounds.iter().enumerate() {
@@ -49,19 +53,50 @@ impl Histogram {
     }
 }
 
+/// A monotonic counter.
 #[derive(Default)]
-pub(crate) struct Counter(AtomicU64);
+pub struct Counter(AtomicU64);
 
 impl Counter {
-    pub(crate) fn inc(&self) {
+    /// Adds one.
+    pub fn inc(&self) {
         self.add(1);
     }
-    pub(crate) fn add(&self, n: u64) {
+    /// Adds `n`.
+    pub fn add(&self, n: u64) {
         self.0.fetch_add(n, Ordering::Relaxed);
     }
-    pub(crate) fn get(&self) -> u64 {
+    /// The count so far.
+    pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
+    /// Appends the counter's HELP, TYPE and value to `out`.
+    pub fn render(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", self.get());
+    }
+}
+
+/// A counter per label value (e.g. refusals by reason), one series each.
+#[derive(Default)]
+pub struct Labeled(Mutex<BTreeMap<&'static str, u64>>);
+
+impl Labeled {
+    /// Adds one to `label`'s count.
+    pub fn inc(&self, label: &'static str) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()).entry(label).or_default() += 1;
+    }
+    /// Appends the counter's HELP and TYPE and a series `name{key="label"}` per label to `out`.
+    pub fn render(&self, out: &mut String, name: &str, key: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+        for (label, v) in self.0.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = writeln!(out, "{name}{{{key}=\"{label}\"}} {v}");
+        }
+    }
+}
+
+/// Appends a gauge's HELP, TYPE and value to `out`.
+pub fn render_gauge(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
 }
 
 /// Declares the metrics once each: a field documented by its Prometheus HELP line, its metric
@@ -76,7 +111,7 @@ macro_rules! metrics {
         pub(crate) struct Metrics {
             $( #[doc = $chelp] pub(crate) $cfield: Counter, )*
             /// Proofs refused with 400, by reason.
-            rejected: Mutex<BTreeMap<&'static str, u64>>,
+            rejected: Labeled,
             $( #[doc = $hhelp] pub(crate) $hfield: Histogram, )*
         }
 
@@ -84,7 +119,7 @@ macro_rules! metrics {
             fn default() -> Self {
                 Metrics {
                     $( $cfield: Counter::default(), )*
-                    rejected: Mutex::new(BTreeMap::new()),
+                    rejected: Labeled::default(),
                     $( $hfield: Histogram::new($bounds), )*
                 }
             }
@@ -95,13 +130,9 @@ macro_rules! metrics {
             /// scrape time.
             pub(crate) fn render(&self, queue_depth: usize, by_status: &[(String, i64)]) -> String {
                 let mut s = String::new();
-                $( let _ = writeln!(s, "# HELP {0} {1}\n# TYPE {0} counter\n{0} {2}", $cname, $chelp.trim(), self.$cfield.get()); )*
-                let rejected = "zkbatch_relayer_proofs_rejected_total";
-                let _ = writeln!(s, "# HELP {rejected} Proofs refused with 400, by reason.\n# TYPE {rejected} counter");
-                for (label, v) in self.rejected.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-                    let _ = writeln!(s, "{rejected}{{reason=\"{label}\"}} {v}");
-                }
-                let _ = writeln!(s, "# HELP zkbatch_relayer_queue_depth Proofs queued, not yet in a transaction.\n# TYPE zkbatch_relayer_queue_depth gauge\nzkbatch_relayer_queue_depth {queue_depth}");
+                $( self.$cfield.render(&mut s, $cname, $chelp.trim()); )*
+                self.rejected.render(&mut s, "zkbatch_relayer_proofs_rejected_total", "reason", "Proofs refused with 400, by reason.");
+                render_gauge(&mut s, "zkbatch_relayer_queue_depth", "Proofs queued, not yet in a transaction.", queue_depth);
                 let _ = writeln!(s, "# HELP zkbatch_relayer_proofs Proofs in the database, by status.\n# TYPE zkbatch_relayer_proofs gauge");
                 for (status, n) in by_status {
                     let _ = writeln!(s, "zkbatch_relayer_proofs{{status=\"{status}\"}} {n}");
@@ -151,6 +182,6 @@ metrics! {
 impl Metrics {
     /// Counts a proof refused with 400 for `label`.
     pub(crate) fn reject(&self, label: &'static str) {
-        *self.rejected.lock().unwrap_or_else(|p| p.into_inner()).entry(label).or_default() += 1;
+        self.rejected.inc(label);
     }
 }

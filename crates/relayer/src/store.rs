@@ -285,6 +285,13 @@ impl Store {
 
     /// Stores an accepted proof as queued; a proof already stored is left as it is.
     pub async fn insert_proof(&self, key: B256, circuit: &str, data: &[u8]) -> Result<Inserted, StoreError> {
+        let mut db = self.pool.acquire().await?;
+        Store::insert_proof_in(&mut db, key, circuit, data).await
+    }
+
+    /// [`Store::insert_proof`] on a connection (in a transaction) the caller holds: the proving
+    /// service records a proof and queues it for the chain in one transaction.
+    pub async fn insert_proof_in(db: &mut sqlx::AnyConnection, key: B256, circuit: &str, data: &[u8]) -> Result<Inserted, StoreError> {
         let done = sqlx::query(
             "INSERT INTO proofs (proof_key, circuit, data, status, received_ms) VALUES ($1, $2, $3, 'queued', $4) \
              ON CONFLICT (proof_key) DO NOTHING",
@@ -293,12 +300,12 @@ impl Store {
         .bind(circuit)
         .bind(data.to_vec())
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut *db)
         .await?;
         if done.rows_affected() == 1 {
             return Ok(Inserted::New);
         }
-        let row = sqlx::query("SELECT circuit FROM proofs WHERE proof_key = $1").bind(key.to_vec()).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT circuit FROM proofs WHERE proof_key = $1").bind(key.to_vec()).fetch_one(&mut *db).await?;
         Ok(Inserted::Existing { circuit: row.try_get("circuit")? })
     }
 

@@ -85,7 +85,7 @@ async fn deploy_verifiers<P: Provider>(provider: &P, solc: &Path, id: &str, vk_p
     let batch = groth16_batch_verifier(&vk, &VerifierOptions::batch()).with_context(|| vk_path.display().to_string())?;
     Ok(CircuitConfig {
         id: id.to_string(),
-        vk: vk_path.to_path_buf(),
+        vk: Some(vk_path.to_path_buf()),
         verifier: deploy_source(provider, solc, &verifier, &VerifierOptions::single().contract_name).await?,
         batch_verifier: Some(deploy_source(provider, solc, &batch, &VerifierOptions::batch().contract_name).await?),
     })

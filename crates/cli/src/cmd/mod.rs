@@ -7,6 +7,7 @@ mod deploy;
 mod inputs;
 mod prove;
 mod relay;
+mod serve;
 mod setup;
 mod solgen;
 mod submit;
@@ -87,6 +88,19 @@ pub(crate) enum Command {
         capitals, e.g. ZKBATCH_RPC_URL) stands in for it. The signer key comes from key_file (config,\n\
         --key-file or ZKBATCH_RELAYER_KEY_FILE) or $ZKBATCH_RELAYER_KEY; it is never logged.")]
     Relay(relay::RelayArgs),
+    /// Run a node of the proving service: jobs in over HTTP, proofs out (and on-chain).
+    #[command(after_help = "Examples:\n  zkbatch serve --config zkbatch.toml\n  \
+        zkbatch serve --config zkbatch.toml --roles prove --database postgres://user@db/zkbatch\n\n\
+        zkbatch.toml names the circuits ([[circuits]]: id, and zkey + wasm or builtin + pk; verifier and\n\
+        batch_verifier for the relay role) and, for the relay role, [relay] (rpc_url, registry, key_file).\n\
+        A node listens at once (/healthz), loads its proving keys, then says ready (/readyz) and claims\n\
+        jobs. Many nodes share one PostgreSQL database; each takes jobs with a lease, and a node that\n\
+        dies loses none: its jobs are proved again once their leases expire. SIGTERM drains.\n\n\
+        API: POST /v1/jobs {\"circuit\", \"input\", \"submit\", \"client_id\"}; GET /v1/jobs/ID?wait=30;\n\
+        GET /v1/circuits, /metrics, /healthz, /readyz; with the relay role POST /v1/proofs as `zkbatch relay`.\n\
+        Flags override the file's values; each flag's environment variable (ZKBATCH_ and its name in\n\
+        capitals) stands in for it.")]
+    Serve(serve::ServeArgs),
     /// Post a proof to a relayer (and with --wait, wait for its transaction).
     #[command(after_help = "Example:\n  zkbatch submit proof.json public.json --circuit merkle-20 --wait")]
     Submit(submit::SubmitArgs),
@@ -109,6 +123,7 @@ impl Command {
             Command::Solgen(args) => solgen::run(out, args),
             Command::Calldata(args) => calldata::run(out, args),
             Command::Relay(args) => relay::run(out, args),
+            Command::Serve(args) => serve::run(out, args),
             Command::Submit(args) => submit::run(out, args),
             Command::Deploy(args) => deploy::run(out, args),
         }

@@ -75,7 +75,7 @@ fn parse_circuit(s: &str) -> Result<CircuitConfig> {
     };
     Ok(CircuitConfig {
         id: id.to_string(),
-        vk: PathBuf::from(vk),
+        vk: Some(PathBuf::from(vk)),
         verifier: verifier.parse().with_context(|| format!("--circuit {s:?}: {verifier:?} is not an address"))?,
         batch_verifier: batch.map(|b| b.parse()).transpose().with_context(|| format!("--circuit {s:?}: the batch verifier is not an address"))?,
     })

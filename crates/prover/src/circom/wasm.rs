@@ -196,6 +196,47 @@ impl WitnessCalculator {
         self.calculate(&signals, input_path)
     }
 
+    /// Checks `signals` against the circuit's inputs without computing a witness: each is an input
+    /// signal with the right number of values, and none is missing (as far as the generator can
+    /// say; circom before 2.1 answers neither). Cheap: the generator is instantiated, not run.
+    pub fn check_inputs(&self, signals: &[Signal], input: &Path) -> Result<(), CircomError> {
+        let (mut store, instance, imported) = self.instantiate(input)?;
+        let ex = self.exports(&mut store, &instance, imported, input)?;
+        self.call(&mut store, input, |s| ex.init.call(s, 0))?;
+        for signal in signals {
+            self.check_signal_size(&mut store, &ex, signal, input)?;
+        }
+        self.check_none_missing(&mut store, &ex, signals.iter().map(|s| s.values.len()).sum(), input)
+    }
+
+    /// Refuses a signal the circuit does not take, or takes another number of values of.
+    fn check_signal_size(&self, store: &mut Store<HostState>, ex: &Exports, signal: &Signal, input: &Path) -> Result<(), CircomError> {
+        let Some(size) = &ex.get_input_signal_size else { return Ok(()) };
+        let bad_input = |problem| CircomError::Input { path: input.to_path_buf(), problem };
+        let (hi, lo) = input::fnv_hash(&signal.name);
+        let expected = self.call(store, input, |s| size.call(s, (hi as i32, lo as i32))).map_err(|err| match err {
+            CircomError::Wasm { problem: WasmProblem::Exception { .. }, .. } => bad_input(InputProblem::UnknownSignal(signal.name.clone())),
+            other => other,
+        })?;
+        // circom 2.2 answers 0 for a name it does not know, older releases a negative size.
+        let expected =
+            usize::try_from(expected).ok().filter(|&n| n > 0).ok_or_else(|| bad_input(InputProblem::UnknownSignal(signal.name.clone())))?;
+        if expected != signal.values.len() {
+            return Err(bad_input(InputProblem::ValueCount { signal: signal.name.clone(), expected, got: signal.values.len() }));
+        }
+        Ok(())
+    }
+
+    /// Refuses `set` input values when the circuit takes more.
+    fn check_none_missing(&self, store: &mut Store<HostState>, ex: &Exports, set: usize, input: &Path) -> Result<(), CircomError> {
+        let Some(total) = &ex.get_input_size else { return Ok(()) };
+        let total = usize::try_from(self.call(store, input, |s| total.call(s, ()))?).unwrap_or(0);
+        if set < total {
+            return Err(CircomError::Input { path: input.to_path_buf(), problem: InputProblem::Missing { set, total } });
+        }
+        Ok(())
+    }
+
     /// The full witness for `signals`; `input` names their source in errors.
     pub fn calculate(&self, signals: &[Signal], input: &Path) -> Result<Vec<Fr>, CircomError> {
         let (mut store, instance, imported) = self.instantiate(input)?;
@@ -205,22 +246,9 @@ impl WitnessCalculator {
 
         let mut set = 0usize;
         for signal in signals {
+            self.check_signal_size(&mut store, &ex, signal, input)?;
             let (hi, lo) = input::fnv_hash(&signal.name);
             let (hi, lo) = (hi as i32, lo as i32);
-            if let Some(size) = &ex.get_input_signal_size {
-                let expected = self.call(&mut store, input, |s| size.call(s, (hi, lo))).map_err(|err| match err {
-                    CircomError::Wasm { problem: WasmProblem::Exception { .. }, .. } => bad_input(InputProblem::UnknownSignal(signal.name.clone())),
-                    other => other,
-                })?;
-                // circom 2.2 answers 0 for a name it does not know, older releases a negative size.
-                let expected = usize::try_from(expected)
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| bad_input(InputProblem::UnknownSignal(signal.name.clone())))?;
-                if expected != signal.values.len() {
-                    return Err(bad_input(InputProblem::ValueCount { signal: signal.name.clone(), expected, got: signal.values.len() }));
-                }
-            }
             for (i, value) in signal.values.iter().enumerate() {
                 let limbs = value.into_bigint().to_bytes_le();
                 let memory = ex.memory.data_mut(&mut store);
@@ -239,12 +267,7 @@ impl WitnessCalculator {
                 set += 1;
             }
         }
-        if let Some(total) = &ex.get_input_size {
-            let total = usize::try_from(self.call(&mut store, input, |s| total.call(s, ()))?).unwrap_or(0);
-            if set < total {
-                return Err(bad_input(InputProblem::Missing { set, total }));
-            }
-        }
+        self.check_none_missing(&mut store, &ex, set, input)?;
 
         let size = usize::try_from(self.call(&mut store, input, |s| ex.get_witness_size.call(s, ()))?).unwrap_or(0);
         let mut witness = Vec::with_capacity(size);

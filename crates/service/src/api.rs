@@ -1,0 +1,282 @@
+//! The HTTP API (axum), with the relayer's conventions (`{"error"}` naming the problem, 429 with
+//! `Retry-After`, 413 above the body limit):
+//!
+//! - `POST /v1/jobs` `{"circuit", "input", "submit", "client_id"}` → `202 {"id", "status"}` once
+//!   the job is durable; `400` for an unknown circuit, a malformed body or input; `200` with the
+//!   job for a `client_id` seen before with the same request, `409` with another; `429` when the
+//!   queue is full.
+//! - `GET /v1/jobs/{id}[?wait=SECONDS]` → the job: status, proof.json, public.json, error, report,
+//!   and for `submit` its proof's way on-chain; `wait` holds the answer until the job is proved or
+//!   failed (long poll).
+//! - `GET /v1/circuits`, `GET /metrics`, `GET /healthz` (alive), `GET /readyz` (keys loaded).
+//! - With the relay role, the relayer's `POST /v1/proofs` and `GET /v1/proofs/{id}`.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use crate::circuits::Circuit;
+use crate::config::Role;
+use crate::jobs::{Job, NewJob, Posted};
+use crate::metrics::Gauges;
+use crate::node::Node;
+
+type AppState = Arc<Node>;
+
+/// `POST /v1/jobs`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobRequest {
+    /// The circuit's id in the node's configuration.
+    pub circuit: String,
+    /// The circuit's input.json (circom's, or the built-in circuit's).
+    pub input: Value,
+    /// Whether the proof goes on-chain (the relay role submits it).
+    #[serde(default)]
+    pub submit: bool,
+    /// An idempotency key: the same key again answers with the first job.
+    #[serde(default)]
+    pub client_id: Option<String>,
+}
+
+/// The node's routes.
+pub(crate) fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/jobs", post(post_job))
+        .route("/v1/jobs/{id}", get(get_job))
+        .route("/v1/circuits", get(circuits))
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(relay_or_404)
+        .layer(DefaultBodyLimit::max(state.config.http.body_limit_bytes))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+fn refuse(state: &AppState, status: StatusCode, reason: &'static str, message: impl Into<String>) -> Response {
+    state.metrics.rejected.inc(reason);
+    error(status, message)
+}
+
+async fn post_job(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
+    state.metrics.received.inc();
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let limit = state.config.http.body_limit_bytes;
+            return refuse(&state, StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body is larger than the limit ({limit} bytes; http.body_limit_bytes)"));
+        }
+        Err(e) => return refuse(&state, e.status(), "malformed_request", e.body_text()),
+    };
+    let Some(circuits) = state.circuits.as_ref() else {
+        return refuse(&state, StatusCode::NOT_FOUND, "no_prove_role", "this node does not prove (its roles have no prove): post jobs to a prove node");
+    };
+    let request: JobRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return refuse(&state, StatusCode::BAD_REQUEST, "malformed_request", format!("the body is not a job request ({{\"circuit\", \"input\", \"submit\", \"client_id\"}}): {e}"))
+        }
+    };
+    let Some(circuit) = circuits.by_id.get(&request.circuit).cloned() else {
+        return refuse(&state, StatusCode::BAD_REQUEST, "unknown_circuit", format!("unknown circuit {:?}; this service proves: {}", request.circuit, circuits.ids().join(", ")));
+    };
+    if request.submit && !circuit.relayable {
+        return refuse(&state, StatusCode::BAD_REQUEST, "not_relayable", format!("circuit {:?} has no verifier configured: submit needs one (and a relay node)", circuit.id));
+    }
+    if request.client_id.as_deref().is_some_and(|c| c.is_empty() || c.len() > 256) {
+        return refuse(&state, StatusCode::BAD_REQUEST, "malformed_request", "client_id must be 1 to 256 characters");
+    }
+    // A circom input is checked by instantiating the witness generator: off the async workers.
+    let input = request.input;
+    let checked = {
+        let circuit = circuit.clone();
+        tokio::task::spawn_blocking(move || circuit.check_input(&input).map(|()| input)).await
+    };
+    let input = match checked {
+        Ok(Ok(input)) => input,
+        Ok(Err(e)) => return refuse(&state, StatusCode::BAD_REQUEST, "invalid_input", e.to_string()),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("checking the input failed: {e}")),
+    };
+    let job = NewJob { circuit: &circuit.id, input: &input, submit: request.submit, client_id: request.client_id.as_deref() };
+    match state.jobs.post(&job, state.config.queue.capacity).await {
+        Ok(Posted::New(id)) => {
+            state.metrics.accepted.inc();
+            state.work.notify_one();
+            (StatusCode::ACCEPTED, Json(json!({ "id": id, "status": "queued" }))).into_response()
+        }
+        Ok(Posted::Replay(existing)) => {
+            state.metrics.replayed.inc();
+            (StatusCode::OK, Json(job_json(&state, &existing).await)).into_response()
+        }
+        Ok(Posted::Conflict(existing)) => refuse(
+            &state,
+            StatusCode::CONFLICT,
+            "client_id_conflict",
+            format!("client_id {:?} was used for another request (job {})", existing.client_id.as_deref().unwrap_or_default(), existing.id),
+        ),
+        Ok(Posted::Full) => {
+            let capacity = state.config.queue.capacity;
+            let mut r = refuse(&state, StatusCode::TOO_MANY_REQUESTS, "queue_full", format!("the queue is full ({capacity} jobs waiting); retry later"));
+            if let Ok(v) = state.config.queue.retry_after_s.to_string().parse() {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "storing a job");
+            error(StatusCode::SERVICE_UNAVAILABLE, format!("the job could not be stored: {e}"))
+        }
+    }
+}
+
+/// A job as the API shows it.
+async fn job_json(state: &AppState, job: &Job) -> Value {
+    let mut v = json!({
+        "id": job.id,
+        "circuit": job.circuit,
+        "status": job.status.as_str(),
+        "submit": job.submit,
+        "attempts": job.attempts,
+        "created_ms": job.created_ms,
+    });
+    let optional = [
+        ("client_id", job.client_id.as_ref().map(|c| json!(c))),
+        ("error", job.error.as_ref().map(|e| json!(e))),
+        ("proof", job.proof.clone()),
+        ("public", job.public.clone()),
+        ("report", job.report.clone()),
+        ("node", job.lease_owner.as_ref().map(|n| json!(n))),
+        ("started_ms", job.started_ms.map(|t| json!(t))),
+        ("finished_ms", job.finished_ms.map(|t| json!(t))),
+    ];
+    for (name, value) in optional {
+        if let Some(value) = value {
+            v[name] = value;
+        }
+    }
+    if let Some(key) = job.proof_key {
+        v["chain"] = match state.jobs.store().proof(key).await {
+            Ok(Some(record)) => zkbatch_relayer::proof_json(&record),
+            Ok(None) => json!({ "id": format!("{key:#x}"), "status": "unknown" }),
+            Err(e) => json!({ "id": format!("{key:#x}"), "error": e.to_string() }),
+        };
+    }
+    v
+}
+
+/// `?wait=SECONDS`.
+#[derive(Deserialize)]
+struct Wait {
+    wait: Option<f64>,
+}
+
+async fn get_job(State(state): State<AppState>, Path(id): Path<String>, wait: Result<Query<Wait>, axum::extract::rejection::QueryRejection>) -> Response {
+    let wait = match wait {
+        Ok(Query(w)) => w.wait.unwrap_or(0.0),
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("wait must be a number of seconds: {e}")),
+    };
+    if !(wait.is_finite() && wait >= 0.0) {
+        return error(StatusCode::BAD_REQUEST, "wait must be a number of seconds, 0 or more");
+    }
+    let limit = Duration::from_secs_f64(wait.min(state.config.http.max_wait_s as f64));
+    let start = Instant::now();
+    let mut stopping = state.stopping.clone();
+    loop {
+        let job = match state.jobs.get(&id).await {
+            Ok(Some(job)) => job,
+            Ok(None) => return error(StatusCode::NOT_FOUND, format!("no job with id {id:?}")),
+            Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        };
+        if job.status.is_final() || start.elapsed() >= limit || *stopping.borrow() {
+            return Json(job_json(&state, &job).await).into_response();
+        }
+        // Other nodes prove jobs too: the database is the one place to look.
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            _ = stopping.changed() => {}
+        }
+    }
+}
+
+fn circuit_json(c: &Circuit) -> Value {
+    let kind = match c.source {
+        crate::config::CircuitSource::Circom { .. } => "circom",
+        crate::config::CircuitSource::Builtin { .. } => "builtin",
+    };
+    let mut v = json!({ "id": c.id, "kind": kind, "relayable": c.relayable, "loaded": c.loaded().is_some() });
+    if let Some(l) = c.loaded() {
+        v["constraints"] = json!(l.constraints);
+        v["public_inputs"] = json!(l.public_inputs);
+        v["key_bytes"] = json!(l.key_bytes);
+        v["engine"] = json!(l.engine());
+    }
+    v
+}
+
+async fn circuits(State(state): State<AppState>) -> Response {
+    let Some(circuits) = state.circuits.as_ref() else { return Json(json!({ "circuits": [] })).into_response() };
+    let list: Vec<Value> = circuits.ids().iter().filter_map(|id| circuits.by_id.get(*id)).map(|c| circuit_json(c)).collect();
+    Json(json!({ "circuits": list })).into_response()
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let by_status = state.jobs.status_counts().await.unwrap_or_default();
+    let gauges = Gauges {
+        by_status: &by_status,
+        in_flight: state.in_flight.load(Ordering::Relaxed),
+        workers: state.workers.load(Ordering::Relaxed),
+        key_bytes: state.key_bytes.load(Ordering::Relaxed),
+        ready: state.ready.load(Ordering::Relaxed),
+    };
+    let mut text = state.metrics.render(&gauges);
+    if let Some((role, _)) = state.relay.get() {
+        text.push_str(&role.metrics().await);
+    }
+    ([(header::CONTENT_TYPE, zkbatch_relayer::PROMETHEUS_TEXT)], text).into_response()
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match sqlx::query("SELECT 1").execute(state.jobs.store().pool()).await {
+        Ok(_) => Json(json!({ "ok": true, "node": state.node_id })).into_response(),
+        Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}")),
+    }
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    let roles: Vec<&str> = state.config.roles.iter().map(|r| if *r == Role::Prove { "prove" } else { "relay" }).collect();
+    if state.ready.load(Ordering::Relaxed) {
+        return Json(json!({ "ready": true, "node": state.node_id, "roles": roles })).into_response();
+    }
+    let loading: Vec<&str> = state.circuits.as_ref().map(|c| c.ids().into_iter().filter(|id| c.by_id[*id].loaded().is_none()).collect()).unwrap_or_default();
+    (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ready": false, "node": state.node_id, "roles": roles, "loading": loading }))).into_response()
+}
+
+/// The relay role's routes, when this node plays it.
+async fn relay_or_404(State(state): State<AppState>, request: Request) -> Response {
+    match state.relay.get() {
+        Some((_, routes)) => match routes.clone().oneshot(request).await {
+            Ok(r) => r,
+            Err(never) => match never {},
+        },
+        None => {
+            let path = request.uri().path().to_string();
+            let hint = if path.starts_with("/v1/proofs") { ": proofs are posted to a node with the relay role" } else { "" };
+            error(StatusCode::NOT_FOUND, format!("no route {path}{hint}"))
+        }
+    }
+}

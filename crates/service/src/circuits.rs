@@ -1,0 +1,349 @@
+//! The configured circuits: what checks a job's input before it is queued (cheap, ready at once),
+//! and what proves it (the proving key, loaded in the background before the node is ready).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use serde_json::Value;
+use zkbatch_prover::circom::input::{self as circom_input, Signal};
+use zkbatch_prover::circom::wasm::WitnessCalculator;
+use zkbatch_prover::circom::{self, r1cs, CircomError, CircomProver};
+use zkbatch_prover::circuits::CircuitSpec;
+use zkbatch_prover::keys::KeyCache;
+use zkbatch_prover::verify::PreparedKey;
+use zkbatch_prover::{Fr, Proof, ProofReport, Prover, ProvingKey, VerifyingKey};
+
+use crate::config::{CircuitSource, Config, ConfigError};
+
+/// Why the circuits could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The configuration is wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A circom circuit's witness generator, zkey or .r1cs.
+    #[error("circuit {id:?}: {source}")]
+    Circom {
+        /// The circuit.
+        id: String,
+        /// Why (the error names the file).
+        source: CircomError,
+    },
+    /// A built-in circuit's proving key.
+    #[error("circuit {id:?}: {source}")]
+    Key {
+        /// The circuit.
+        id: String,
+        /// Why (the error names the file).
+        source: zkbatch_prover::keys::KeyError,
+    },
+    /// The key was made for another circuit.
+    #[error("circuit {id:?}: {pk} is a proving key for {found}, not {expected}")]
+    OtherCircuit {
+        /// The circuit.
+        id: String,
+        /// The key file.
+        pk: PathBuf,
+        /// The circuit it proves.
+        found: String,
+        /// The configured builtin.
+        expected: String,
+    },
+    /// A configured verification_key.json is not the proving key's.
+    #[error("circuit {id:?}: {vk} is not the verifying key of its proving key")]
+    VkMismatch {
+        /// The circuit.
+        id: String,
+        /// The file.
+        vk: PathBuf,
+    },
+    /// A verification_key.json cannot be read.
+    #[error("circuit {id:?}: {source}")]
+    Vk {
+        /// The circuit.
+        id: String,
+        /// Why.
+        source: zkbatch_prover::snarkjs::FileError,
+    },
+    /// A key file cannot be looked at.
+    #[error("circuit {id:?}: {path}: {source}")]
+    Io {
+        /// The circuit.
+        id: String,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The keys do not fit the memory budget.
+    #[error("the proving keys need {need_mb} MiB and the budget is {budget_mb} MiB ({keys}); raise key_memory_mb, or serve fewer circuits per node")]
+    KeyMemory {
+        /// What the keys take together.
+        need_mb: u64,
+        /// The budget.
+        budget_mb: u64,
+        /// Each key and its size.
+        keys: String,
+    },
+    /// The MSM engine or the key's shape.
+    #[error("circuit {id:?}: {source}")]
+    Prover {
+        /// The circuit.
+        id: String,
+        /// Why.
+        source: zkbatch_prover::ProveError,
+    },
+}
+
+/// Why a job's input is refused before it is queued (a 400).
+#[derive(Debug, thiserror::Error)]
+#[error("input: {0}")]
+pub struct InputError(String);
+
+/// Why a job's proving failed: the message the job ends with.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ProveFailure {
+    /// The witness could not be computed (a circom `assert`, a value the circuit refuses) or
+    /// breaks a constraint: it will fail again, the job fails.
+    #[error("{0}")]
+    Witness(String),
+    /// The proof made does not verify against the circuit's key (a bug, or a fault of the machine).
+    #[error("the proof made does not verify against the circuit's verifying key")]
+    SelfCheck,
+}
+
+/// What checks a job's input: the built-in circuit's parser, or circom's witness generator.
+enum Intake {
+    Builtin(CircuitSpec),
+    Circom(Arc<WitnessCalculator>),
+}
+
+/// The loaded proving side of a circuit.
+enum Engine {
+    Builtin(Prover),
+    Circom(CircomProver),
+}
+
+/// A circuit's prover, its prepared verifying key and what its key takes.
+pub(crate) struct Loaded {
+    engine: Engine,
+    vk: VerifyingKey,
+    prepared: PreparedKey,
+    /// Approximate memory the proving key takes (its file's size).
+    pub(crate) key_bytes: u64,
+    /// Constraints in the circuit.
+    pub(crate) constraints: usize,
+    /// Public inputs.
+    pub(crate) public_inputs: usize,
+    /// Memory one proof takes beside the key, estimated from the circuit's size.
+    pub(crate) bytes_per_proof: u64,
+}
+
+/// One configured circuit.
+pub(crate) struct Circuit {
+    pub(crate) id: String,
+    pub(crate) source: CircuitSource,
+    /// Whether a verifier is configured (jobs with `submit` need one).
+    pub(crate) relayable: bool,
+    vk_path: Option<PathBuf>,
+    intake: Intake,
+    loaded: OnceLock<Loaded>,
+}
+
+/// A proof made for a job.
+pub(crate) struct Proved {
+    pub(crate) proof: Proof,
+    pub(crate) public: Vec<Fr>,
+    pub(crate) report: ProofReport,
+}
+
+impl Circuit {
+    /// Checks `input` as the circuit takes it, without proving: a built-in circuit's input.json
+    /// parsed, a circom input's signals named, counted and below r.
+    pub(crate) fn check_input(&self, input: &Value) -> Result<(), InputError> {
+        match &self.intake {
+            Intake::Builtin(spec) => spec.from_input_json(&input.to_string()).map(|_| ()).map_err(|e| InputError(e.to_string())),
+            Intake::Circom(calc) => {
+                let signals = circom_signals(input)?;
+                calc.check_inputs(&signals, Path::new("input")).map_err(|e| InputError(input_message(e)))
+            }
+        }
+    }
+
+    /// The loaded prover, once the keys are loaded.
+    pub(crate) fn loaded(&self) -> Option<&Loaded> {
+        self.loaded.get()
+    }
+
+    /// Proves `input` (checked at intake, so a failure here is the witness's); the proof is
+    /// verified before it is returned.
+    pub(crate) fn prove(&self, loaded: &Loaded, input: &str, job: &str) -> Result<Proved, ProveFailure> {
+        let mut rng = rand::thread_rng();
+        let (proof, public, report) = match (&loaded.engine, &self.intake) {
+            (Engine::Builtin(prover), Intake::Builtin(spec)) => {
+                let circuit = spec.from_input_json(input).map_err(|e| ProveFailure::Witness(e.to_string()))?;
+                prover.prove(circuit, &mut rng).map_err(|e| ProveFailure::Witness(e.to_string()))?
+            }
+            (Engine::Circom(prover), Intake::Circom(calc)) => {
+                let start = Instant::now();
+                let value: Value = serde_json::from_str(input).map_err(|e| ProveFailure::Witness(e.to_string()))?;
+                let signals = circom_signals(&value).map_err(|e| ProveFailure::Witness(e.to_string()))?;
+                let name = PathBuf::from(format!("job {job}"));
+                let z = calc.calculate(&signals, &name).map_err(|e| ProveFailure::Witness(e.to_string()))?;
+                let witness = start.elapsed();
+                let (proof, public, mut report) = prover.prove(&z, &name, &mut rng).map_err(|e| ProveFailure::Witness(e.to_string()))?;
+                report.witness = witness;
+                report.total += witness;
+                (proof, public, report)
+            }
+            _ => unreachable!("a circuit's intake and engine come from the same source"),
+        };
+        loaded.prepared.verify(&proof, &public).map_err(|_| ProveFailure::SelfCheck)?;
+        Ok(Proved { proof, public, report })
+    }
+}
+
+impl Loaded {
+    /// The circuit's verifying key.
+    pub(crate) fn verifying_key(&self) -> &VerifyingKey {
+        &self.vk
+    }
+    /// The MSM engine's name.
+    pub(crate) fn engine(&self) -> &'static str {
+        match &self.engine {
+            Engine::Builtin(p) => p.engine().name(),
+            Engine::Circom(p) => p.prover().engine().name(),
+        }
+    }
+}
+
+/// The signals of a circom input.json already parsed as JSON.
+fn circom_signals(input: &Value) -> Result<Vec<Signal>, InputError> {
+    circom_input::parse(&input.to_string()).map_err(|e| InputError(e.to_string()))
+}
+
+/// A circom error's problem without the placeholder path it was raised for.
+fn input_message(e: CircomError) -> String {
+    match e {
+        CircomError::Input { problem, .. } => problem.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The configured circuits by id.
+pub(crate) struct Circuits {
+    pub(crate) by_id: HashMap<String, Arc<Circuit>>,
+    cache: Option<KeyCache>,
+}
+
+impl Circuits {
+    /// The circuits' intake: each source checked, each circom witness generator compiled. No key
+    /// is read yet.
+    pub(crate) fn open(config: &Config) -> Result<Circuits, LoadError> {
+        let mut by_id = HashMap::new();
+        for c in &config.circuits {
+            let source = c.source()?;
+            let intake = match &source {
+                CircuitSource::Builtin { spec, .. } => Intake::Builtin(*spec),
+                CircuitSource::Circom { wasm, .. } => {
+                    Intake::Circom(Arc::new(WitnessCalculator::from_file(wasm).map_err(|source| LoadError::Circom { id: c.id.clone(), source })?))
+                }
+            };
+            let circuit =
+                Circuit { id: c.id.clone(), source, relayable: c.verifier.is_some(), vk_path: c.vk.clone(), intake, loaded: OnceLock::new() };
+            by_id.insert(c.id.clone(), Arc::new(circuit));
+        }
+        Ok(Circuits { by_id, cache: config.cache_dir.clone().map(KeyCache::new) })
+    }
+
+    /// The ids, sorted (for messages).
+    pub(crate) fn ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.by_id.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Refuses keys that together exceed `budget` bytes, before any is read.
+    pub(crate) fn check_budget(&self, budget: u64) -> Result<u64, LoadError> {
+        let mut sizes = Vec::new();
+        for c in self.by_id.values() {
+            let path = match &c.source {
+                CircuitSource::Builtin { pk, .. } => pk,
+                CircuitSource::Circom { zkey, .. } => zkey,
+            };
+            let len = std::fs::metadata(path).map_err(|source| LoadError::Io { id: c.id.clone(), path: path.clone(), source })?.len();
+            sizes.push((c.id.clone(), len));
+        }
+        let need: u64 = sizes.iter().map(|(_, n)| n).sum();
+        if need > budget {
+            sizes.sort();
+            let keys = sizes.iter().map(|(id, n)| format!("{id}: {} MiB", n.div_ceil(1 << 20))).collect::<Vec<_>>().join(", ");
+            return Err(LoadError::KeyMemory { need_mb: need.div_ceil(1 << 20), budget_mb: budget >> 20, keys });
+        }
+        Ok(need)
+    }
+
+    /// Reads every proving key, checks it (and the configured vk against it), and makes its
+    /// prover. Blocking: seconds for large keys.
+    pub(crate) fn load_keys(&self) -> Result<(), LoadError> {
+        for c in self.by_id.values() {
+            if c.loaded.get().is_some() {
+                continue;
+            }
+            let start = Instant::now();
+            let loaded = self.load(c)?;
+            tracing::info!(circuit = %c.id, mb = loaded.key_bytes >> 20, constraints = loaded.constraints, ms = start.elapsed().as_millis() as u64, "proving key loaded");
+            let _ = c.loaded.set(loaded);
+        }
+        Ok(())
+    }
+
+    fn load(&self, c: &Circuit) -> Result<Loaded, LoadError> {
+        let id = || c.id.clone();
+        let (engine, key_path) = match &c.source {
+            CircuitSource::Builtin { spec, pk } => {
+                let key = ProvingKey::read(pk).map_err(|source| LoadError::Key { id: id(), source })?;
+                if key.circuit != spec.to_string() {
+                    return Err(LoadError::OtherCircuit { id: id(), pk: pk.clone(), found: key.circuit.clone(), expected: spec.to_string() });
+                }
+                (Engine::Builtin(Prover::new(Arc::new(key)).map_err(|source| LoadError::Prover { id: id(), source })?), pk)
+            }
+            CircuitSource::Circom { zkey, r1cs: r1cs_path, .. } => {
+                let circom_err = |source| LoadError::Circom { id: id(), source };
+                let (mut key, _cached) = circom::cached_zkey(zkey, self.cache.as_ref()).map_err(circom_err)?;
+                if let Some(path) = r1cs_path {
+                    let circuit = r1cs::read(path).map_err(circom_err)?;
+                    circom::attach_r1cs(&mut key, &circuit, path, zkey).map_err(circom_err)?;
+                }
+                (Engine::Circom(CircomProver::from_key(key, zkey).map_err(circom_err)?), zkey)
+            }
+        };
+        let key = match &engine {
+            Engine::Builtin(p) => p.key(),
+            Engine::Circom(p) => p.prover().key(),
+        };
+        let vk = key.verifying_key().clone();
+        if let Some(path) = &c.vk_path {
+            let configured = zkbatch_prover::snarkjs::read_verifying_key(path).map_err(|source| LoadError::Vk { id: id(), source })?;
+            if configured != vk {
+                return Err(LoadError::VkMismatch { id: id(), vk: path.clone() });
+            }
+        }
+        let constraints = key.r1cs.num_constraints();
+        let public_inputs = key.r1cs.num_instance - 1;
+        // Witness, the QAP's evaluations over the domain and its coset (a few vectors of 32-byte
+        // scalars each), the scalars handed to the MSMs: about 12 domain-sized vectors at peak.
+        let domain = (constraints + key.r1cs.num_instance).next_power_of_two() as u64;
+        let bytes_per_proof = domain * 32 * 12;
+        let key_bytes = std::fs::metadata(key_path).map(|m| m.len()).unwrap_or(0);
+        let prepared = PreparedKey::new(&vk);
+        Ok(Loaded { engine, vk, prepared, key_bytes, constraints, public_inputs, bytes_per_proof })
+    }
+
+    /// The verifying keys of the loaded circuits, by id (the relay role's, when no vk is configured).
+    pub(crate) fn verifying_keys(&self) -> HashMap<String, VerifyingKey> {
+        self.by_id.iter().filter_map(|(id, c)| c.loaded().map(|l| (id.clone(), l.verifying_key().clone()))).collect()
+    }
+}

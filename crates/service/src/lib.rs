@@ -1,0 +1,32 @@
+//! zkbatch-service: `zkbatch serve`, proving as a service. An app posts a circuit's inputs over
+//! HTTP and gets a proof back, or gets it on-chain; many nodes of one role share one PostgreSQL
+//! database (one node: SQLite).
+//!
+//! - [`config`]: `zkbatch.toml`, the roles, circuits, workers, leases and limits.
+//! - `circuits`: each circuit's input check (before a job is queued) and prover (its key loaded
+//!   before the node is ready), the memory budget for keys.
+//! - [`jobs`]: the durable job table: an exact queue bound, idempotent `client_id`s, leases that
+//!   fence results, the hand-off to the relay queue in the proof's own transaction.
+//! - `worker`: the workers that claim and prove jobs, and the heartbeat that renews leases and
+//!   returns expired ones.
+//! - `api`: the HTTP API (axum).
+//! - `metrics`: Prometheus metrics.
+//! - `node`: a node started ([`Service`]) and drained ([`Service::stop`], [`run`]).
+//!
+//! The relay role is zkbatch-relayer's [`RelayRole`](zkbatch_relayer::RelayRole) over the same
+//! database and listener; the jobs table is in the relayer's migrations, one history per database.
+
+#![forbid(unsafe_code)]
+
+mod api;
+mod circuits;
+pub mod config;
+pub mod jobs;
+mod metrics;
+mod node;
+mod worker;
+
+pub use api::JobRequest;
+pub use circuits::{InputError, LoadError};
+pub use config::{Config, Role};
+pub use node::{run, Service, StartError};
