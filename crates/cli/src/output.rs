@@ -37,6 +37,13 @@ pub(crate) struct Output {
     printed: std::cell::Cell<bool>,
 }
 
+/// A line on stdout; a closed stdout (a reader that went away, e.g. in front of a long-running
+/// `zkbatch serve`) is not worth a panic.
+fn print_line(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
 impl Output {
     pub(crate) fn new(json: bool) -> Self {
         Output { json, printed: std::cell::Cell::new(false) }
@@ -49,14 +56,14 @@ impl Output {
     /// A line for people; silent in JSON mode so stdout stays one document.
     pub(crate) fn say(&self, line: impl AsRef<str>) {
         if !self.json {
-            println!("{}", line.as_ref());
+            print_line(line.as_ref());
         }
     }
 
     /// The command's result: the JSON document, or nothing (text was already said).
     pub(crate) fn result(&self, value: Value) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(&value).expect("JSON serialises"));
+            print_line(&serde_json::to_string_pretty(&value).expect("JSON serialises"));
             self.printed.set(true);
         }
     }
@@ -64,7 +71,7 @@ impl Output {
     pub(crate) fn error(&self, err: &anyhow::Error) {
         if self.json && !self.printed.get() {
             let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
-            println!("{}", serde_json::json!({ "ok": false, "error": describe(err), "causes": chain }));
+            print_line(&serde_json::json!({ "ok": false, "error": describe(err), "causes": chain }).to_string());
         } else {
             eprintln!("error: {}", describe(err));
         }

@@ -361,6 +361,12 @@ impl Jobs {
         Ok(done.rows_affected())
     }
 
+    /// Jobs `node` holds a lease on.
+    pub async fn held_by(&self, node: &str) -> Result<i64, StoreError> {
+        let n = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE lease_owner = $1 AND status = 'proving'").bind(node).fetch_one(self.store.pool()).await?;
+        Ok(n)
+    }
+
     /// Jobs per status.
     pub async fn status_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status").fetch_all(self.store.pool()).await?;

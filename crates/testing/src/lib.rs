@@ -4,10 +4,12 @@
 //! - [`root`], [`tool`] and [`anvil`]: the repository and its project-local toolchain
 //!   (`scripts/bootstrap.sh` installs it; `make test` runs that first).
 //! - [`keys`]: deterministic keys and proofs, the same ones the forge fixtures hold.
+//! - [`postgres`]: a PostgreSQL server of a test's own.
 
 #![forbid(unsafe_code)]
 
 pub mod keys;
+pub mod postgres;
 
 use std::path::PathBuf;
 

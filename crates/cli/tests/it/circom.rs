@@ -53,7 +53,7 @@ fn snarkjs_accepts(dir: &Path, vk: &Path, public: &str, proof: &str) -> bool {
 
 /// tests/circuits/product.circom compiled by circom2, with a powers-of-tau, a Groth16 zkey (one
 /// contribution), its verifying key, and snarkjs's witness and proof for `input.json`; made once.
-fn product() -> &'static Path {
+pub(crate) fn product() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap().keep();

@@ -4,3 +4,4 @@
 mod circom;
 mod cli;
 mod relay;
+mod serve;

@@ -7,5 +7,4 @@ mod e2e;
 mod harness;
 mod load;
 mod migrations;
-mod pg;
 mod postgres;

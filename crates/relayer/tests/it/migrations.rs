@@ -15,7 +15,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor, Row};
 use zkbatch_relayer::store::{Status, Store};
 
-use crate::pg::Postgres;
+use zkbatch_testing::postgres::Postgres;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)

@@ -10,7 +10,7 @@ use std::time::Duration;
 use zkbatch_relayer::Relayer;
 
 use crate::harness::{body, config, Chain, Circuit, Http, CIRCUIT};
-use crate::pg::Postgres;
+use zkbatch_testing::postgres::Postgres;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_one_postgres_confirm_every_proof_once() {

@@ -33,13 +33,13 @@ fn install_postgres() -> PathBuf {
 }
 
 /// A PostgreSQL server of the test's own, stopped when dropped.
-pub(crate) struct Postgres {
+pub struct Postgres {
     _dir: tempfile::TempDir,
     data: PathBuf,
     bin: PathBuf,
     root: bool,
     /// `postgres://postgres@127.0.0.1:PORT/postgres`, trusting local connections.
-    pub(crate) url: String,
+    pub url: String,
 }
 
 impl Postgres {
@@ -56,7 +56,7 @@ impl Postgres {
     }
 
     /// initdb in a temporary folder, then the server on a free port.
-    pub(crate) fn start() -> Postgres {
+    pub fn start() -> Postgres {
         let bin = install_postgres();
         let dir = tempfile::tempdir().unwrap();
         let root = is_root();
