@@ -267,12 +267,33 @@ r1cs = "{0}/product.r1cs"
     let (status, missing) = get(&client, &format!("{base}/v1/jobs/0123")).await;
     assert_eq!(status, 404, "{missing}");
 
+    // The OpenAPI document is made from the router's own list: every route is in it, and every
+    // path in it answers.
+    let (status, doc) = get(&client, &format!("{base}/v1/openapi.json")).await;
+    assert_eq!(status, 200);
+    let mut paths: Vec<&str> = doc["paths"].as_object().expect("paths").keys().map(String::as_str).collect();
+    paths.sort_unstable();
+    assert_eq!(paths, ["/healthz", "/metrics", "/readyz", "/v1/circuits", "/v1/jobs", "/v1/jobs/{id}"]);
+    for path in paths {
+        let methods = doc["paths"][path].as_object().unwrap();
+        let url = format!("{base}{}", path.replace("{id}", a["id"].as_str().unwrap()));
+        for method in methods.keys() {
+            let status = match method.as_str() {
+                "get" => client.get(&url).send().await.unwrap().status().as_u16(),
+                "post" => client.post(&url).body("{}").send().await.unwrap().status().as_u16(),
+                other => panic!("unexpected method {other}"),
+            };
+            assert!(status != 404 && status != 405, "{method} {path} answered {status}");
+        }
+    }
+    assert!(doc["components"]["schemas"]["JobRequest"]["properties"]["client_id"].is_object(), "{doc}");
+
     let (_, circuits) = get(&client, &format!("{base}/v1/circuits")).await;
     assert_eq!(circuits["circuits"][0]["id"], "product");
     assert_eq!(circuits["circuits"][0]["kind"], "circom");
     assert_eq!(circuits["circuits"][1]["public_inputs"], 2);
     let metrics = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
-    for line in ["zkbatch_jobs_proved_total 29", "zkbatch_jobs_failed_total{reason=\"witness\"} 1", "zkbatch_jobs_rejected_total{reason=\"invalid_input\"} 5", "zkbatch_jobs_rejected_total{reason=\"too_large\"} 1"] {
+    for line in ["zkbatch_jobs_proved_total 29", "zkbatch_jobs_failed_total{reason=\"witness\"} 1", "zkbatch_jobs_rejected_total{reason=\"invalid_input\"} 5", "zkbatch_jobs_rejected_total{reason=\"malformed_request\"} 4", "zkbatch_jobs_rejected_total{reason=\"too_large\"} 1"] {
         assert!(metrics.contains(line), "/metrics lacks {line:?}:\n{metrics}");
     }
 

@@ -9,7 +9,10 @@
 //!   and for `submit` its proof's way on-chain; `wait` holds the answer until the job is proved or
 //!   failed (long poll).
 //! - `GET /v1/circuits`, `GET /metrics`, `GET /healthz` (alive), `GET /readyz` (keys loaded).
+//! - `GET /v1/openapi.json`: the OpenAPI document, derived from the handlers and `views`' types.
 //! - With the relay role, the relayer's `POST /v1/proofs` and `GET /v1/proofs/{id}`.
+
+mod views;
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -20,11 +23,17 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use tower::ServiceExt;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use views::JobRequest;
+use views::{CircuitList, CircuitView, ErrorBody, Health, JobAccepted, JobView, Readiness};
 
 use crate::circuits::Circuit;
 use crate::config::Role;
@@ -34,38 +43,33 @@ use crate::node::Node;
 
 type AppState = Arc<Node>;
 
-/// `POST /v1/jobs`'s body.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JobRequest {
-    /// The circuit's id in the node's configuration.
-    pub circuit: String,
-    /// The circuit's input.json (circom's, or the built-in circuit's).
-    pub input: Value,
-    /// Whether the proof goes on-chain (the relay role submits it).
-    #[serde(default)]
-    pub submit: bool,
-    /// An idempotency key: the same key again answers with the first job.
-    #[serde(default)]
-    pub client_id: Option<String>,
-}
+#[derive(OpenApi)]
+#[openapi(info(
+    title = "zkbatch serve",
+    description = "Proving as a service: post a circuit's input, get its Groth16 proof (and, with submit, get it on-chain)."
+))]
+struct ApiDoc;
 
-/// The node's routes.
+/// The node's routes, and the OpenAPI document made from the same list.
 pub(crate) fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/v1/jobs", post(post_job))
-        .route("/v1/jobs/{id}", get(get_job))
-        .route("/v1/circuits", get(circuits))
-        .route("/metrics", get(metrics))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(post_job))
+        .routes(routes!(get_job))
+        .routes(routes!(circuits))
+        .routes(routes!(metrics))
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .split_for_parts();
+    let doc = Arc::new(doc);
+    router
+        .route("/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
         .fallback(relay_or_404)
         .layer(DefaultBodyLimit::max(state.config.http.body_limit_bytes))
         .with_state(state)
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, Json(json!({ "error": message.into() }))).into_response()
+    (status, Json(ErrorBody { error: message.into() })).into_response()
 }
 
 fn refuse(state: &AppState, status: StatusCode, reason: &'static str, message: impl Into<String>) -> Response {
@@ -73,6 +77,16 @@ fn refuse(state: &AppState, status: StatusCode, reason: &'static str, message: i
     error(status, message)
 }
 
+/// Queue a job: the input is checked (the circuit's signals, each value below r) before the job
+/// is stored; a witness that fails later ends the job `failed` with the generator's message.
+#[utoipa::path(post, path = "/v1/jobs", request_body = JobRequest, responses(
+    (status = 202, description = "Queued: durable from here on", body = JobAccepted),
+    (status = 200, description = "The job of an earlier request with this client_id", body = JobView),
+    (status = 400, description = "Unknown circuit, malformed body or input (the message names it)", body = ErrorBody),
+    (status = 409, description = "The client_id was used for another request", body = ErrorBody),
+    (status = 413, description = "The body is larger than http.body_limit_bytes", body = ErrorBody),
+    (status = 429, description = "The queue is full; retry after Retry-After seconds", body = ErrorBody),
+))]
 async fn post_job(State(state): State<AppState>, body: Result<Bytes, BytesRejection>) -> Response {
     state.metrics.received.inc();
     let body = match body {
@@ -117,7 +131,7 @@ async fn post_job(State(state): State<AppState>, body: Result<Bytes, BytesReject
         Ok(Posted::New(id)) => {
             state.metrics.accepted.inc();
             state.work.notify_one();
-            (StatusCode::ACCEPTED, Json(json!({ "id": id, "status": "queued" }))).into_response()
+            (StatusCode::ACCEPTED, Json(JobAccepted { id, status: "queued".into() })).into_response()
         }
         Ok(Posted::Replay(existing)) => {
             state.metrics.replayed.inc();
@@ -144,47 +158,49 @@ async fn post_job(State(state): State<AppState>, body: Result<Bytes, BytesReject
     }
 }
 
-/// A job as the API shows it.
-async fn job_json(state: &AppState, job: &Job) -> Value {
-    let mut v = json!({
-        "id": job.id,
-        "circuit": job.circuit,
-        "status": job.status.as_str(),
-        "submit": job.submit,
-        "attempts": job.attempts,
-        "created_ms": job.created_ms,
-    });
-    let optional = [
-        ("client_id", job.client_id.as_ref().map(|c| json!(c))),
-        ("error", job.error.as_ref().map(|e| json!(e))),
-        ("proof", job.proof.clone()),
-        ("public", job.public.clone()),
-        ("report", job.report.clone()),
-        ("node", job.lease_owner.as_ref().map(|n| json!(n))),
-        ("started_ms", job.started_ms.map(|t| json!(t))),
-        ("finished_ms", job.finished_ms.map(|t| json!(t))),
-    ];
-    for (name, value) in optional {
-        if let Some(value) = value {
-            v[name] = value;
-        }
-    }
-    if let Some(key) = job.proof_key {
-        v["chain"] = match state.jobs.store().proof(key).await {
+/// A job as the API shows it, with its proof's way on-chain.
+async fn job_json(state: &AppState, job: &Job) -> JobView {
+    let chain = match job.proof_key {
+        None => None,
+        Some(key) => Some(match state.jobs.store().proof(key).await {
             Ok(Some(record)) => zkbatch_relayer::proof_json(&record),
             Ok(None) => json!({ "id": format!("{key:#x}"), "status": "unknown" }),
             Err(e) => json!({ "id": format!("{key:#x}"), "error": e.to_string() }),
-        };
+        }),
+    };
+    JobView {
+        id: job.id.clone(),
+        circuit: job.circuit.clone(),
+        status: job.status.as_str().into(),
+        submit: job.submit,
+        attempts: job.attempts,
+        created_ms: job.created_ms,
+        client_id: job.client_id.clone(),
+        error: job.error.clone(),
+        proof: job.proof.clone(),
+        public: job.public.clone(),
+        report: job.report.clone(),
+        node: job.lease_owner.clone(),
+        started_ms: job.started_ms,
+        finished_ms: job.finished_ms,
+        chain,
     }
-    v
 }
 
 /// `?wait=SECONDS`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct Wait {
+    /// Hold the answer until the job is proved or failed, this many seconds at most (capped by
+    /// http.max_wait_s).
     wait: Option<f64>,
 }
 
+/// A job: its status, and once proved its proof.json, public.json and report.
+#[utoipa::path(get, path = "/v1/jobs/{id}", params(("id" = String, Path, description = "The job's id"), Wait), responses(
+    (status = 200, description = "The job", body = JobView),
+    (status = 400, description = "A malformed wait", body = ErrorBody),
+    (status = 404, description = "No such job", body = ErrorBody),
+))]
 async fn get_job(State(state): State<AppState>, Path(id): Path<String>, wait: Result<Query<Wait>, axum::extract::rejection::QueryRejection>) -> Response {
     let wait = match wait {
         Ok(Query(w)) => w.wait.unwrap_or(0.0),
@@ -213,27 +229,37 @@ async fn get_job(State(state): State<AppState>, Path(id): Path<String>, wait: Re
     }
 }
 
-fn circuit_json(c: &Circuit) -> Value {
+fn circuit_view(c: &Circuit) -> CircuitView {
     let kind = match c.source {
         crate::config::CircuitSource::Circom { .. } => "circom",
         crate::config::CircuitSource::Builtin { .. } => "builtin",
     };
-    let mut v = json!({ "id": c.id, "kind": kind, "relayable": c.relayable, "loaded": c.loaded().is_some() });
-    if let Some(l) = c.loaded() {
-        v["constraints"] = json!(l.constraints);
-        v["public_inputs"] = json!(l.public_inputs);
-        v["key_bytes"] = json!(l.key_bytes);
-        v["engine"] = json!(l.engine());
+    let loaded = c.loaded();
+    CircuitView {
+        id: c.id.clone(),
+        kind: kind.into(),
+        relayable: c.relayable,
+        loaded: loaded.is_some(),
+        constraints: loaded.map(|l| l.constraints),
+        public_inputs: loaded.map(|l| l.public_inputs),
+        key_bytes: loaded.map(|l| l.key_bytes),
+        engine: loaded.map(|l| l.engine().to_string()),
     }
-    v
 }
 
-async fn circuits(State(state): State<AppState>) -> Response {
-    let Some(circuits) = state.circuits.as_ref() else { return Json(json!({ "circuits": [] })).into_response() };
-    let list: Vec<Value> = circuits.ids().iter().filter_map(|id| circuits.by_id.get(*id)).map(|c| circuit_json(c)).collect();
-    Json(json!({ "circuits": list })).into_response()
+/// The circuits this node proves, and whether their keys are loaded.
+#[utoipa::path(get, path = "/v1/circuits", responses((status = 200, description = "The circuits, by id", body = CircuitList)))]
+async fn circuits(State(state): State<AppState>) -> Json<CircuitList> {
+    let circuits = match state.circuits.as_ref() {
+        None => Vec::new(),
+        Some(c) => c.ids().iter().filter_map(|id| c.by_id.get(*id)).map(|c| circuit_view(c)).collect(),
+    };
+    Json(CircuitList { circuits })
 }
 
+/// Prometheus metrics (text format): jobs by status and reason, phase latencies, leases, memory,
+/// and the relay role's.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 async fn metrics(State(state): State<AppState>) -> Response {
     let by_status = state.jobs.status_counts().await.unwrap_or_default();
     let gauges = Gauges {
@@ -250,20 +276,32 @@ async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, zkbatch_relayer::PROMETHEUS_TEXT)], text).into_response()
 }
 
+/// Liveness: the process answers and reaches its database.
+#[utoipa::path(get, path = "/healthz", responses(
+    (status = 200, description = "Alive", body = Health),
+    (status = 503, description = "The database cannot be reached", body = ErrorBody),
+))]
 async fn healthz(State(state): State<AppState>) -> Response {
     match sqlx::query("SELECT 1").execute(state.jobs.store().pool()).await {
-        Ok(_) => Json(json!({ "ok": true, "node": state.node_id })).into_response(),
+        Ok(_) => Json(Health { ok: true, node: state.node_id.clone() }).into_response(),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, format!("database: {e}")),
     }
 }
 
+/// Readiness: the proving keys are loaded and the roles run.
+#[utoipa::path(get, path = "/readyz", responses(
+    (status = 200, description = "Ready", body = Readiness),
+    (status = 503, description = "Still loading (`loading` names the circuits)", body = Readiness),
+))]
 async fn readyz(State(state): State<AppState>) -> Response {
-    let roles: Vec<&str> = state.config.roles.iter().map(|r| if *r == Role::Prove { "prove" } else { "relay" }).collect();
-    if state.ready.load(Ordering::Relaxed) {
-        return Json(json!({ "ready": true, "node": state.node_id, "roles": roles })).into_response();
-    }
-    let loading: Vec<&str> = state.circuits.as_ref().map(|c| c.ids().into_iter().filter(|id| c.by_id[*id].loaded().is_none()).collect()).unwrap_or_default();
-    (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "ready": false, "node": state.node_id, "roles": roles, "loading": loading }))).into_response()
+    let roles = state.config.roles.iter().map(|r| if *r == Role::Prove { "prove" } else { "relay" }.to_string()).collect();
+    let loading = match state.circuits.as_ref() {
+        None => Vec::new(),
+        Some(c) => c.ids().into_iter().filter(|id| c.by_id.get(*id).is_some_and(|c| c.loaded().is_none())).map(String::from).collect(),
+    };
+    let ready = state.ready.load(Ordering::Relaxed);
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(Readiness { ready, node: state.node_id.clone(), roles, loading })).into_response()
 }
 
 /// The relay role's routes, when this node plays it.
