@@ -344,9 +344,12 @@ async fn three_nodes_on_postgres_prove_every_job_once_through_a_kill_and_a_drain
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let inputs = builtin(d, "merkle-4", 300);
+    let anvil = zkbatch_testing::anvil().spawn();
+    let (verifiers, relay) = deploy(d, &anvil);
     std::fs::write(
         d.join("zkbatch.toml"),
-        r#"listen = "127.0.0.1:0"
+        format!(
+            r#"listen = "127.0.0.1:0"
 workers = 2
 drain_timeout_ms = 60000
 [lease]
@@ -356,17 +359,23 @@ heartbeat_ms = 300
 id = "merkle"
 builtin = "merkle-4"
 pk = "circuit.pk"
-"#,
+vk = "verification_key.json"
+{verifiers}{relay}"#
+        ),
     )
     .unwrap();
     let db = ["--database", pg.url.as_str()];
-    let nodes: Vec<Node> = ["a", "b", "c"].iter().map(|id| Node::start(d, "zkbatch.toml", &[&db[..], &["--node-id", id]].concat())).collect();
+    let nodes: Vec<Node> =
+        ["a", "b", "c"].iter().map(|id| Node::start(d, "zkbatch.toml", &[&db[..], &["--node-id", id, "--roles", "prove"]].concat())).collect();
+    // The relay role on a node of its own: proved jobs reach it through the database alone.
+    let relayer = Node::start(d, "zkbatch.toml", &[&db[..], &["--node-id", "relay", "--roles", "relay"]].concat());
     let urls: Vec<String> = nodes.iter().map(|n| n.url.clone()).collect();
     let client = http();
     let store = zkbatch_relayer::store::Store::open(Path::new(&pg.url)).await.unwrap();
     let jobs = zkbatch_service::jobs::Jobs::new(store);
 
-    let answers = post_all(&client, &urls, inputs.iter().map(|i| job("merkle", i)).collect()).await;
+    let bodies = inputs.iter().map(|i| json!({ "circuit": "merkle", "input": i, "submit": true }).to_string()).collect();
+    let answers = post_all(&client, &urls, bodies).await;
     let ids: Vec<String> = answers.iter().map(|(s, b, _)| {
         assert_eq!(*s, 202, "{b}");
         b["id"].as_str().unwrap().to_string()
@@ -398,70 +407,50 @@ pk = "circuit.pk"
     snarkjs_verifies(d, &d.join("verification_key.json"), &done[&ids[0]]);
     let counts = jobs.status_counts().await.unwrap();
     assert_eq!(counts, vec![("proved".to_string(), 300)], "one result per job, nothing left leased");
+    // No other proof reached the relay queue: one row per job.
+    let queued: i64 = jobs.store().status_counts().await.unwrap().iter().map(|(_, n)| n).sum();
+    assert_eq!(queued, 300);
     let metrics = client.get(format!("{}/metrics", a.url)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("zkbatch_jobs_lost_leases_total 0"), "{metrics}");
     drop(b);
+    let registry = relay.lines().find_map(|l| l.strip_prefix("registry = ")).unwrap().trim_matches('"').to_string();
+    confirmed_once(&client, &a.url, &ids, &anvil, &registry).await;
+    drop(relayer);
 }
 
-/// anvil with the registry and the circuit's verifiers deployed by `zkbatch deploy`; the
-/// zkbatch.toml of a node with both roles.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn submitted_jobs_are_confirmed_on_chain_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let inputs = builtin(d, "squares-2", 20);
-    let anvil = zkbatch_testing::anvil().spawn();
-    std::fs::write(d.join("relayer.key"), alloy::hex::encode(anvil.keys()[1].to_bytes())).unwrap();
+/// The registry and the circuit's verifiers deployed on `anvil` by `zkbatch deploy` (anvil's
+/// account 0), and relayer.key (account 1) written: the `[[circuits]]` keys and the `[relay]` table
+/// of a zkbatch.toml for them.
+fn deploy(dir: &Path, anvil: &alloy::node_bindings::AnvilInstance) -> (String, String) {
+    std::fs::write(dir.join("relayer.key"), alloy::hex::encode(anvil.keys()[1].to_bytes())).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_zkbatch"))
-        .current_dir(d)
+        .current_dir(dir)
         .env("ZKBATCH_DEPLOYER_KEY", alloy::hex::encode(anvil.keys()[0].to_bytes()))
         .env("ZKBATCH_SOLC", tool("solc"))
-        .args(["deploy", "--rpc-url", &anvil.endpoint(), "--circuit", "squares=verification_key.json", "--config-out", "relayer.toml"])
+        .args(["deploy", "--rpc-url", &anvil.endpoint(), "--circuit", "c=verification_key.json", "--config-out", "relayer.toml"])
         .args(["--relayer-key-file", "relayer.key"])
         .output()
         .unwrap();
     assert!(out.status.success(), "zkbatch deploy: {}", String::from_utf8_lossy(&out.stderr));
-    let relayer: toml::Table = toml::from_str(&std::fs::read_to_string(d.join("relayer.toml")).unwrap()).unwrap();
+    let relayer: toml::Table = toml::from_str(&std::fs::read_to_string(dir.join("relayer.toml")).unwrap()).unwrap();
     let circuit = &relayer["circuits"].as_array().unwrap()[0];
-    std::fs::write(
-        d.join("zkbatch.toml"),
-        format!(
-            r#"listen = "127.0.0.1:0"
-roles = ["prove", "relay"]
-workers = 2
-[[circuits]]
-id = "squares"
-builtin = "squares-2"
-pk = "circuit.pk"
-verifier = "{}"
-batch_verifier = "{}"
-[relay]
-rpc_url = "{}"
-registry = "{}"
-key_file = "relayer.key"
-batch = {{ max_size = 8, max_wait_ms = 300 }}
-"#,
-            circuit["verifier"].as_str().unwrap(),
-            circuit["batch_verifier"].as_str().unwrap(),
-            anvil.endpoint(),
-            relayer["registry"].as_str().unwrap()
-        ),
-    )
-    .unwrap();
-    let node = Node::start(d, "zkbatch.toml", &[]);
-    let client = http();
-    let bodies: Vec<String> = inputs.iter().map(|i| json!({ "circuit": "squares", "input": i, "submit": true }).to_string()).collect();
-    let ids: Vec<String> = post_all(&client, &[node.url.clone()], bodies).await.into_iter().map(|(s, b, _)| {
-        assert_eq!(s, 202, "{b}");
-        b["id"].as_str().unwrap().to_string()
-    }).collect();
-    wait_all(&client, &node.url, &ids, Duration::from_secs(300)).await;
-    // Then each proof's way on-chain, to confirmed.
+    let verifiers = format!("verifier = {}\nbatch_verifier = {}\n", circuit["verifier"], circuit["batch_verifier"]);
+    let relay = format!(
+        "[relay]\nrpc_url = \"{}\"\nregistry = {}\nkey_file = \"relayer.key\"\nbatch = {{ max_size = 32, max_wait_ms = 300 }}\n",
+        anvil.endpoint(),
+        relayer["registry"]
+    );
+    (verifiers, relay)
+}
+
+/// Waits until every job's proof is confirmed on-chain; then counts the registry's
+/// `ProofVerified` events: each job's proof exactly once, and nothing else.
+async fn confirmed_once(client: &reqwest::Client, base: &str, ids: &[String], anvil: &alloy::node_bindings::AnvilInstance, registry: &str) {
     let start = Instant::now();
     let mut keys = HashSet::new();
-    for id in &ids {
+    for id in ids {
         loop {
-            let (_, job) = get(&client, &format!("{}/v1/jobs/{id}", node.url)).await;
+            let (_, job) = get(client, &format!("{base}/v1/jobs/{id}")).await;
             assert_eq!(job["status"], "proved", "{job}");
             if job["chain"]["status"] == "confirmed" {
                 assert!(job["chain"]["tx_hash"].is_string() && job["chain"]["block"].is_number(), "{job}");
@@ -472,9 +461,8 @@ batch = {{ max_size = 8, max_wait_ms = 300 }}
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    // Counted from the chain: each proof verified exactly once.
     let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
-    let registry: alloy::primitives::Address = relayer["registry"].as_str().unwrap().parse().unwrap();
+    let registry: alloy::primitives::Address = registry.parse().unwrap();
     let filter = Filter::new().address(registry).event_signature(ProofRegistry::ProofVerified::SIGNATURE_HASH).from_block(0);
     let mut events: HashMap<B256, usize> = HashMap::new();
     for log in provider.get_logs(&filter).await.unwrap() {
@@ -483,4 +471,29 @@ batch = {{ max_size = 8, max_wait_ms = 300 }}
     assert_eq!(events.len(), ids.len(), "one event per job");
     assert!(events.values().all(|n| *n == 1), "{events:?}");
     assert_eq!(events.keys().copied().collect::<HashSet<_>>(), keys);
+}
+
+/// One node with both roles on SQLite: jobs with `submit` end confirmed on anvil, each once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn submitted_jobs_are_confirmed_on_chain_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let inputs = builtin(d, "squares-2", 20);
+    let anvil = zkbatch_testing::anvil().spawn();
+    let (verifiers, relay) = deploy(d, &anvil);
+    std::fs::write(
+        d.join("zkbatch.toml"),
+        format!("listen = \"127.0.0.1:0\"\nroles = [\"prove\", \"relay\"]\nworkers = 2\n[[circuits]]\nid = \"squares\"\nbuiltin = \"squares-2\"\npk = \"circuit.pk\"\n{verifiers}{relay}"),
+    )
+    .unwrap();
+    let node = Node::start(d, "zkbatch.toml", &[]);
+    let client = http();
+    let bodies: Vec<String> = inputs.iter().map(|i| json!({ "circuit": "squares", "input": i, "submit": true }).to_string()).collect();
+    let ids: Vec<String> = post_all(&client, &[node.url.clone()], bodies).await.into_iter().map(|(s, b, _)| {
+        assert_eq!(s, 202, "{b}");
+        b["id"].as_str().unwrap().to_string()
+    }).collect();
+    wait_all(&client, &node.url, &ids, Duration::from_secs(300)).await;
+    let registry = relay.lines().find_map(|l| l.strip_prefix("registry = ")).unwrap().trim_matches('"').to_string();
+    confirmed_once(&client, &node.url, &ids, &anvil, &registry).await;
 }
