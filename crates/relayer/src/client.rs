@@ -1,4 +1,5 @@
-//! A small client for the relayer's API (what `zkbatch submit` uses).
+//! A small client for the relayer's API (what `zkbatch submit` uses); its JSON requests also carry
+//! the proving service's client (zkbatch-service), which speaks the same conventions.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -25,8 +26,8 @@ pub enum ClientError {
         /// What the transport failed with.
         source: reqwest::Error,
     },
-    /// The relayer answered with an unexpected status.
-    #[error("the relayer refused the proof ({status}): {message}")]
+    /// The service answered with an unexpected status.
+    #[error("refused ({status}): {message}")]
     Refused {
         /// The HTTP status; 0 when the request could not be serialised and was never sent.
         status: u16,
@@ -69,40 +70,41 @@ impl Client {
 
     /// Posts a proof; the relayer's answer (`id`, `status`) on 200 or 202.
     pub async fn submit(&self, request: &ProofRequest) -> Result<Value, ClientError> {
-        let url = format!("{}/v1/proofs", self.base);
         let body = serde_json::to_string(request).map_err(|e| ClientError::Refused { status: 0, message: e.to_string(), retry_after: None })?;
-        let r = self
-            .http
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|source| ClientError::Http { url: url.clone(), source })?;
-        let status = r.status().as_u16();
-        let retry_after = r.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(String::from);
-        let text = r.text().await.map_err(|source| ClientError::Http { url: url.clone(), source })?;
-        let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        if status == 200 || status == 202 {
-            return Ok(json);
-        }
-        let message = json["error"].as_str().map(String::from).unwrap_or(text);
-        Err(ClientError::Refused { status, message, retry_after })
+        self.post_json("/v1/proofs", body).await
     }
 
     /// The proof's status record (`GET /v1/proofs/{id}`); any answer but 200 (an unknown or
     /// malformed id included) is refused.
     pub async fn status(&self, id: &str) -> Result<Value, ClientError> {
-        let url = format!("{}/v1/proofs/{id}", self.base);
-        let r = self.http.get(&url).send().await.map_err(|source| ClientError::Http { url: url.clone(), source })?;
+        self.get_json(&format!("/v1/proofs/{id}")).await
+    }
+
+    /// POSTs a JSON `body` to `path`; the answer on 200 or 202, else refused with its `error`.
+    pub async fn post_json(&self, path: &str, body: String) -> Result<Value, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let request = self.http.post(&url).header("content-type", "application/json").body(body);
+        self.send(&url, request, &[200, 202]).await
+    }
+
+    /// GETs `path`; the answer on 200, else refused with its `error`.
+    pub async fn get_json(&self, path: &str) -> Result<Value, ClientError> {
+        let url = format!("{}{path}", self.base);
+        let request = self.http.get(&url);
+        self.send(&url, request, &[200]).await
+    }
+
+    async fn send(&self, url: &str, request: reqwest::RequestBuilder, ok: &[u16]) -> Result<Value, ClientError> {
+        let r = request.send().await.map_err(|source| ClientError::Http { url: url.into(), source })?;
         let status = r.status().as_u16();
-        let text = r.text().await.map_err(|source| ClientError::Http { url: url.clone(), source })?;
+        let retry_after = r.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(String::from);
+        let text = r.text().await.map_err(|source| ClientError::Http { url: url.into(), source })?;
         let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        if status == 200 {
-            Ok(json)
-        } else {
-            Err(ClientError::Refused { status, message: json["error"].as_str().map(String::from).unwrap_or(text), retry_after: None })
+        if ok.contains(&status) {
+            return Ok(json);
         }
+        let message = json["error"].as_str().map(String::from).unwrap_or(text);
+        Err(ClientError::Refused { status, message, retry_after })
     }
 
     /// Polls until the proof is confirmed or failed.

@@ -361,6 +361,15 @@ impl Jobs {
         Ok(done.rows_affected())
     }
 
+    /// The newest `limit` jobs, newest first.
+    pub async fn recent(&self, limit: usize) -> Result<Vec<Job>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY created_ms DESC, id LIMIT $1"))
+            .bind(limit as i64)
+            .fetch_all(self.store.pool())
+            .await?;
+        rows.iter().map(job_from_row).collect()
+    }
+
     /// Jobs `node` holds a lease on.
     pub async fn held_by(&self, node: &str) -> Result<i64, StoreError> {
         let n = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE lease_owner = $1 AND status = 'proving'").bind(node).fetch_one(self.store.pool()).await?;

@@ -11,6 +11,7 @@
 //!   returns expired ones.
 //! - `api`: the HTTP API (axum).
 //! - `metrics`: Prometheus metrics.
+//! - [`client`]: a client for the API (`zkbatch prove --remote`, `zkbatch jobs`).
 //! - `node`: a node started ([`Service`]) and drained ([`Service::stop`], [`run`]).
 //!
 //! The relay role is zkbatch-relayer's [`RelayRole`](zkbatch_relayer::RelayRole) over the same
@@ -20,6 +21,7 @@
 
 mod api;
 mod circuits;
+pub mod client;
 pub mod config;
 pub mod jobs;
 mod metrics;

@@ -5,6 +5,7 @@ mod batch;
 mod calldata;
 mod deploy;
 mod inputs;
+mod jobs;
 mod prove;
 mod relay;
 mod serve;
@@ -34,7 +35,8 @@ pub(crate) enum Command {
         zkbatch prove --pk merkle20.pk --input input.json --proof proof.json --public public.json\n  \
         zkbatch prove --pk merkle20.pk --input inputs/ --out proofs/ --jobs 2\n  \
         zkbatch prove --zkey c.zkey --wasm c.wasm --input input.json --proof proof.json --public public.json\n  \
-        zkbatch prove --zkey c.zkey --wtns witness.wtns --proof proof.json --public public.json\n\n\
+        zkbatch prove --zkey c.zkey --wtns witness.wtns --proof proof.json --public public.json\n  \
+        zkbatch prove --remote http://127.0.0.1:8080 --circuit merkle-20 --input inputs/ --out proofs/ --jobs 16\n\n\
         circom circuits: --zkey takes a snarkjs Groth16 key, converted once and cached (by hash) in\n\
         $ZKBATCH_CACHE_DIR, $XDG_CACHE_HOME/zkbatch or ~/.cache/zkbatch; --wasm runs circom's witness\n\
         generator on --input (a file or a folder), --wtns takes a witness instead.\n\
@@ -42,7 +44,8 @@ pub(crate) enum Command {
         A failed input is reported and the others go on; the exit status is non-zero if any failed.\n\
         ZKBATCH_MSM picks the MSM engine: cpu (the default: AVX-512 IFMA where the CPU has it),\n\
         cpu-scalar (the same without IFMA) or arkworks; ZKBATCH_MSM_TABLE_MB caps its precomputed\n\
-        tables per key (0: none).")]
+        tables per key (0: none).\n\
+        --remote posts each input to a `zkbatch serve` node as a job and writes the proof it returns.")]
     Prove(prove::ProveArgs),
     /// Verify snarkjs-format proofs: one proof.json + public.json, or every pair in a folder.
     #[command(after_help = "Examples:\n  \
@@ -101,6 +104,9 @@ pub(crate) enum Command {
         Flags override the file's values; each flag's environment variable (ZKBATCH_ and its name in\n\
         capitals) stands in for it.")]
     Serve(serve::ServeArgs),
+    /// Show a `zkbatch serve` node's jobs: one job (waiting for it with --wait), or the counts per status.
+    #[command(after_help = "Examples:\n  zkbatch jobs http://127.0.0.1:8080\n  zkbatch jobs http://127.0.0.1:8080 5f0c…e1 --wait 60")]
+    Jobs(jobs::JobsArgs),
     /// Post a proof to a relayer (and with --wait, wait for its transaction).
     #[command(after_help = "Example:\n  zkbatch submit proof.json public.json --circuit merkle-20 --wait")]
     Submit(submit::SubmitArgs),
@@ -125,6 +131,7 @@ impl Command {
             Command::Relay(args) => relay::run(out, args),
             Command::Serve(args) => serve::run(out, args),
             Command::Submit(args) => submit::run(out, args),
+            Command::Jobs(args) => jobs::run(out, args),
             Command::Deploy(args) => deploy::run(out, args),
         }
     }

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
@@ -15,6 +15,7 @@ use zkbatch_prover::circuits::CircuitSpec;
 use zkbatch_prover::keys::KeyCache;
 use zkbatch_prover::pool::{self, PoolConfig};
 use zkbatch_prover::{snarkjs, Fr, Proof, ProofReport, Prover, ProvingKey};
+use zkbatch_service::client::JobClient;
 
 use crate::files::json_inputs;
 use crate::output::Output;
@@ -24,7 +25,7 @@ use crate::opts::CacheOpts;
 #[derive(Args)]
 pub(crate) struct ProveArgs {
     /// The proving key written by `zkbatch setup`.
-    #[arg(long, required_unless_present = "zkey")]
+    #[arg(long, required_unless_present_any = ["zkey", "remote"])]
     pk: Option<PathBuf>,
     /// An input.json, or a folder of them.
     #[arg(long, required_unless_present = "wtns")]
@@ -43,6 +44,22 @@ pub(crate) struct ProveArgs {
     jobs: usize,
     #[command(flatten)]
     circom: CircomArgs,
+    #[command(flatten)]
+    remote: RemoteArgs,
+}
+
+/// The `prove` flags for proving on a `zkbatch serve` node instead of here.
+#[derive(Args, Debug, Clone, Default)]
+struct RemoteArgs {
+    /// A `zkbatch serve` node's URL: the inputs are posted there as jobs and the proofs fetched.
+    #[arg(long, env = "ZKBATCH_REMOTE", conflicts_with_all = ["pk", "zkey", "wtns"], requires_all = ["circuit", "input"])]
+    remote: Option<String>,
+    /// With --remote: the circuit's id on the node (`zkbatch jobs URL` lists them).
+    #[arg(long, requires = "remote")]
+    circuit: Option<String>,
+    /// With --remote: give up on a job after this many seconds.
+    #[arg(long, requires = "remote", default_value_t = 600)]
+    timeout_s: u64,
 }
 
 /// The `prove` flags for circom circuits (used with `--zkey` in place of `--pk`).
@@ -73,6 +90,9 @@ type Proved = (Proof, Vec<Fr>, ProofReport);
 
 pub(crate) fn run(out: &Output, args: ProveArgs) -> Result<()> {
     let targets = Targets { proof: &args.proof, public: &args.public, out_dir: args.out.as_deref(), jobs: args.jobs };
+    if let (Some(url), Some(circuit), Some(input)) = (&args.remote.remote, &args.remote.circuit, &args.input) {
+        return prove_remote(out, url, circuit, input, Duration::from_secs(args.remote.timeout_s), &targets);
+    }
     match (&args.circom.zkey, &args.pk, &args.input) {
         (Some(zkey), _, _) => prove_circom(out, &args.circom, zkey, args.input.as_deref(), &targets),
         (None, Some(pk), Some(input)) => {
@@ -136,6 +156,39 @@ fn load_zkey(args: &CircomArgs, zkey: &Path) -> Result<(CircomProver, bool)> {
     }
     let prover = Prover::new(Arc::new(key)).with_context(|| format!("{}", zkey.display()))?;
     Ok((CircomProver::new(prover, zkey), cached))
+}
+
+/// `--remote`: each input posted to a `zkbatch serve` node as a job, its proof fetched; `--jobs`
+/// inputs in flight at once.
+fn prove_remote(out: &Output, url: &str, circuit: &str, input: &Path, limit: Duration, targets: &Targets) -> Result<()> {
+    let client = JobClient::new(url)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let prove = |path: &Path| -> Result<Proved> {
+        let text = fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let input: Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+        let job = runtime.block_on(client.prove(circuit, &input, limit)).with_context(|| format!("{} on {url}", path.display()))?;
+        let id = job["id"].as_str().unwrap_or("?");
+        if job["status"] != "proved" {
+            bail!("{}: job {id} failed: {}", path.display(), job["error"].as_str().unwrap_or("no reason given"));
+        }
+        let proof: snarkjs::ProofJson = serde_json::from_value(job["proof"].clone()).with_context(|| format!("job {id}: proof"))?;
+        let public: Vec<String> = serde_json::from_value(job["public"].clone()).with_context(|| format!("job {id}: public"))?;
+        let ms = |name: &str| Duration::from_secs_f64(job["report"][name].as_f64().unwrap_or(0.0) / 1e3);
+        let report = ProofReport {
+            engine: "remote",
+            constraints: 0,
+            witness: ms("witness"),
+            qap: ms("qap"),
+            msm_a: ms("msm_a"),
+            msm_b_g1: ms("msm_b_g1"),
+            msm_b_g2: ms("msm_b_g2"),
+            msm_h: ms("msm_h"),
+            msm_l: ms("msm_l"),
+            total: ms("total"),
+        };
+        Ok((proof.to_proof()?, snarkjs::public_from_json(&public)?, report))
+    };
+    targets.prove(out, input, "remote", None, prove)
 }
 
 /// Where proofs go: one input's proof.json and public.json, or a folder's NAME.proof.json and

@@ -297,6 +297,20 @@ r1cs = "{0}/product.r1cs"
         assert!(metrics.contains(line), "/metrics lacks {line:?}:\n{metrics}");
     }
 
+    // The CLI against the node: a folder proved remotely verifies here; `zkbatch jobs` reports.
+    let remote = zkbatch(d, &["--json", "prove", "--remote", &base, "--circuit", "squares", "--input", "inputs", "--out", "remote", "--jobs", "8"]);
+    let remote: Value = serde_json::from_str(&remote).unwrap();
+    assert_eq!(remote["completed"], 24, "{remote}");
+    zkbatch(d, &["verify", "--vk", "verification_key.json", "--dir", "remote"]);
+    let one = zkbatch(d, &["prove", "--remote", &base, "--circuit", "squares", "--input", "inputs/input-000.json", "--proof", "p.json", "--public", "pub.json"]);
+    assert!(one.contains("engine remote"), "{one}");
+    zkbatch(d, &["verify", "--vk", "verification_key.json", "--proof", "p.json", "--public", "pub.json"]);
+    let listed: Value = serde_json::from_str(&zkbatch(d, &["--json", "jobs", &base])).unwrap();
+    assert_eq!(listed["counts"]["proved"], 29 + 25, "{listed}");
+    assert_eq!(listed["counts"]["failed"], 1, "{listed}");
+    let shown = zkbatch(d, &["jobs", &base, &ids[0], "--wait", "5"]);
+    assert!(shown.starts_with(&format!("{} proved squares on ", ids[0])), "{shown}");
+
     // SIGTERM with jobs in flight: they finish, the node exits cleanly, no job is left leased.
     let bodies: Vec<String> = (10..30).map(|a| job("product", &json!({ "a": a, "b": ["5", "7"], "c": "11" }))).collect();
     let ids: Vec<String> = post_all(&client, &[base.clone()], bodies).await.into_iter().map(|(s, b, _)| {

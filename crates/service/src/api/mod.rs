@@ -5,6 +5,7 @@
 //!   the job is durable; `400` for an unknown circuit, a malformed body or input; `200` with the
 //!   job for a `client_id` seen before with the same request, `409` with another; `429` when the
 //!   queue is full.
+//! - `GET /v1/jobs[?limit=N]` → jobs per status and the newest jobs.
 //! - `GET /v1/jobs/{id}[?wait=SECONDS]` → the job: status, proof.json, public.json, error, report,
 //!   and for `submit` its proof's way on-chain; `wait` holds the answer until the job is proved or
 //!   failed (long poll).
@@ -33,7 +34,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use views::JobRequest;
-use views::{CircuitList, CircuitView, ErrorBody, Health, JobAccepted, JobView, Readiness};
+use views::{CircuitList, CircuitView, ErrorBody, Health, JobAccepted, JobList, JobView, Readiness};
 
 use crate::circuits::Circuit;
 use crate::config::Role;
@@ -53,7 +54,7 @@ struct ApiDoc;
 /// The node's routes, and the OpenAPI document made from the same list.
 pub(crate) fn router(state: AppState) -> Router {
     let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(post_job))
+        .routes(routes!(post_job, list_jobs))
         .routes(routes!(get_job))
         .routes(routes!(circuits))
         .routes(routes!(metrics))
@@ -185,6 +186,33 @@ async fn job_json(state: &AppState, job: &Job) -> JobView {
         finished_ms: job.finished_ms,
         chain,
     }
+}
+
+/// `?limit=N`.
+#[derive(Deserialize, utoipa::IntoParams)]
+struct Limit {
+    /// Jobs to list, newest first (default 20, at most 1000).
+    limit: Option<usize>,
+}
+
+/// Jobs per status, and the newest jobs (their proofs left out: `GET /v1/jobs/{id}` has them).
+#[utoipa::path(get, path = "/v1/jobs", params(Limit), responses(
+    (status = 200, description = "Counts and the newest jobs", body = JobList),
+    (status = 503, description = "The database cannot be reached", body = ErrorBody),
+))]
+async fn list_jobs(State(state): State<AppState>, Query(limit): Query<Limit>) -> Response {
+    let limit = limit.limit.unwrap_or(20).min(1000);
+    let (counts, recent) = match (state.jobs.status_counts().await, state.jobs.recent(limit).await) {
+        (Ok(c), Ok(r)) => (c, r),
+        (Err(e), _) | (_, Err(e)) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+    };
+    let mut jobs = Vec::with_capacity(recent.len());
+    for job in &recent {
+        let mut view = job_json(&state, job).await;
+        (view.proof, view.public) = (None, None);
+        jobs.push(view);
+    }
+    Json(JobList { counts: counts.into_iter().collect(), jobs }).into_response()
 }
 
 /// `?wait=SECONDS`.

@@ -89,6 +89,15 @@ pub(crate) struct JobView {
     pub(crate) chain: Option<Value>,
 }
 
+/// `GET /v1/jobs`: jobs per status, and the newest jobs (without proofs).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct JobList {
+    /// Jobs per status.
+    pub(crate) counts: std::collections::BTreeMap<String, i64>,
+    /// The newest jobs, newest first.
+    pub(crate) jobs: Vec<JobView>,
+}
+
 /// A configured circuit.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct CircuitView {
