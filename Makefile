@@ -70,6 +70,13 @@ bench-msm:
 bench-relayer: bootstrap
 	cargo test --locked -p zkbatch-relayer --test it load:: -- --ignored --nocapture
 
+# The proving service against the CLI: ZKBATCH_BENCH_JOBS inputs (default 64) of merkle-20 and of the
+# circom merkle20 fixture, proved by `zkbatch prove --jobs 2` and by `zkbatch serve` (one node, two
+# nodes on PostgreSQL); proofs/s, p50/p99 latency, resident memory (figures in BENCHMARKS.md).
+.PHONY: bench-serve
+bench-serve: bootstrap
+	cargo test --locked -p zkbatch-cli --test it serve_bench:: -- --ignored --nocapture
+
 # Recursive aggregation: the full halo2 circuit (pairing check) under MockProver, N = 1 and 2 valid,
 # and the invalid cases (also in `make test`), plus N = 4 (ignored there), alone, with cell counts,
 # columns and times on stderr. ZKBATCH_AGG_K picks 2^k rows.

@@ -5,3 +5,4 @@ mod circom;
 mod cli;
 mod relay;
 mod serve;
+mod serve_bench;

@@ -22,14 +22,14 @@ use zkbatch_testing::tool;
 use crate::circom::product;
 
 /// A `zkbatch serve` process, killed when dropped.
-struct Node {
+pub(crate) struct Node {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Node {
     /// Starts `zkbatch serve --config CONFIG` with `args`, and waits until it says it is ready.
-    fn start(dir: &Path, config: &str, args: &[&str]) -> Node {
+    pub(crate) fn start(dir: &Path, config: &str, args: &[&str]) -> Node {
         let child = Command::new(env!("CARGO_BIN_EXE_zkbatch"))
             .current_dir(dir)
             .args(["--json", "serve", "--config", config])
@@ -76,7 +76,7 @@ impl Drop for Node {
     }
 }
 
-fn http() -> reqwest::Client {
+pub(crate) fn http() -> reqwest::Client {
     reqwest::Client::builder().timeout(Duration::from_secs(120)).build().expect("HTTP client")
 }
 
@@ -88,7 +88,7 @@ async fn post(client: &reqwest::Client, url: &str, body: String) -> (u16, Value,
     (status, r.json().await.unwrap_or(Value::Null), retry)
 }
 
-async fn get(client: &reqwest::Client, url: &str) -> (u16, Value) {
+pub(crate) async fn get(client: &reqwest::Client, url: &str) -> (u16, Value) {
     let r = client.get(url).send().await.expect("GET");
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
@@ -131,14 +131,14 @@ fn snarkjs_verifies(dir: &Path, vk: &Path, job: &Value) {
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("OK!"), "snarkjs refused job {}", job["id"]);
 }
 
-fn zkbatch(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn zkbatch(dir: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_zkbatch")).current_dir(dir).args(args).output().unwrap();
     assert!(out.status.success(), "zkbatch {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A built-in circuit's keys and `count` inputs, in `dir`.
-fn builtin(dir: &Path, circuit: &str, count: usize) -> Vec<Value> {
+pub(crate) fn builtin(dir: &Path, circuit: &str, count: usize) -> Vec<Value> {
     zkbatch(dir, &["setup", "--circuit", circuit, "--pk", "circuit.pk", "--vk", "verification_key.json"]);
     zkbatch(dir, &["inputs", "--circuit", circuit, "--count", &count.to_string(), "--out", "inputs"]);
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("inputs")).unwrap().map(|e| e.unwrap().path()).collect();
