@@ -64,8 +64,8 @@ pub enum LoadError {
     Vk {
         /// The circuit.
         id: String,
-        /// Why.
-        source: zkbatch_prover::snarkjs::FileError,
+        /// Why (boxed: the file error is large, and rare).
+        source: Box<zkbatch_prover::snarkjs::FileError>,
     },
     /// A key file cannot be looked at.
     #[error("circuit {id:?}: {path}: {source}")]
@@ -120,7 +120,8 @@ enum Intake {
     Circom(Arc<WitnessCalculator>),
 }
 
-/// The loaded proving side of a circuit.
+/// The loaded proving side of a circuit (one per circuit: the variants' sizes do not matter).
+#[allow(clippy::large_enum_variant)]
 enum Engine {
     Builtin(Prover),
     Circom(CircomProver),
@@ -326,7 +327,7 @@ impl Circuits {
         };
         let vk = key.verifying_key().clone();
         if let Some(path) = &c.vk_path {
-            let configured = zkbatch_prover::snarkjs::read_verifying_key(path).map_err(|source| LoadError::Vk { id: id(), source })?;
+            let configured = zkbatch_prover::snarkjs::read_verifying_key(path).map_err(|source| LoadError::Vk { id: id(), source: Box::new(source) })?;
             if configured != vk {
                 return Err(LoadError::VkMismatch { id: id(), vk: path.clone() });
             }

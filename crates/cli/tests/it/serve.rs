@@ -204,7 +204,7 @@ r1cs = "{0}/product.r1cs"
         bodies.push(job("product", &json!({ "a": a, "b": ["5", "7"], "c": "11" })));
     }
     bodies.push(job("product", &json!({ "a": "3", "b": ["5", "0"], "c": "11" })));
-    let answers = post_all(&client, &[base.clone()], bodies).await;
+    let answers = post_all(&client, std::slice::from_ref(&base), bodies).await;
     let ids: Vec<String> = answers
         .iter()
         .map(|(status, body, _)| {
@@ -313,7 +313,7 @@ r1cs = "{0}/product.r1cs"
 
     // SIGTERM with jobs in flight: they finish, the node exits cleanly, no job is left leased.
     let bodies: Vec<String> = (10..30).map(|a| job("product", &json!({ "a": a, "b": ["5", "7"], "c": "11" }))).collect();
-    let ids: Vec<String> = post_all(&client, &[base.clone()], bodies).await.into_iter().map(|(s, b, _)| {
+    let ids: Vec<String> = post_all(&client, std::slice::from_ref(&base), bodies).await.into_iter().map(|(s, b, _)| {
         assert_eq!(s, 202, "{b}");
         b["id"].as_str().unwrap().to_string()
     }).collect();
@@ -329,7 +329,7 @@ r1cs = "{0}/product.r1cs"
 
     // A full queue answers 429 with Retry-After, exactly at its capacity (an intake node: no workers).
     let intake = Node::start(d, "zkbatch.toml", &["--workers", "0", "--queue-capacity", "3", "--database", "intake.db"]);
-    let answers = post_all(&client, &[intake.url.clone()], inputs[..8].iter().map(|i| job("squares", i)).collect()).await;
+    let answers = post_all(&client, std::slice::from_ref(&intake.url), inputs[..8].iter().map(|i| job("squares", i)).collect()).await;
     let accepted = answers.iter().filter(|(s, _, _)| *s == 202).count();
     let full: Vec<_> = answers.iter().filter(|(s, _, _)| *s == 429).collect();
     assert_eq!((accepted, full.len()), (3, 5), "{answers:?}");
@@ -503,7 +503,7 @@ async fn submitted_jobs_are_confirmed_on_chain_exactly_once() {
     let node = Node::start(d, "zkbatch.toml", &[]);
     let client = http();
     let bodies: Vec<String> = inputs.iter().map(|i| json!({ "circuit": "squares", "input": i, "submit": true }).to_string()).collect();
-    let ids: Vec<String> = post_all(&client, &[node.url.clone()], bodies).await.into_iter().map(|(s, b, _)| {
+    let ids: Vec<String> = post_all(&client, std::slice::from_ref(&node.url), bodies).await.into_iter().map(|(s, b, _)| {
         assert_eq!(s, 202, "{b}");
         b["id"].as_str().unwrap().to_string()
     }).collect();
