@@ -12,6 +12,7 @@
 //! - `api`: the HTTP API (axum).
 //! - `metrics`: Prometheus metrics.
 //! - [`client`]: a client for the API (`zkbatch prove --remote`, `zkbatch jobs`).
+//! - `shared`: what the API, the workers and the heartbeat share.
 //! - `node`: a node started ([`Service`]) and drained ([`Service::stop`], [`run`]).
 //!
 //! The relay role is zkbatch-relayer's [`RelayRole`](zkbatch_relayer::RelayRole) over the same
@@ -26,6 +27,7 @@ pub mod config;
 pub mod jobs;
 mod metrics;
 mod node;
+mod shared;
 mod worker;
 
 pub use api::JobRequest;

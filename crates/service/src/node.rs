@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use axum::Router;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 use zkbatch_relayer::store::{Store, StoreError};
@@ -18,6 +17,7 @@ use crate::circuits::{Circuits, LoadError};
 use crate::config::{Config, ConfigError, Role};
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
+use crate::shared::Node;
 use crate::worker;
 
 /// Why a node did not start.
@@ -46,26 +46,6 @@ pub enum StartError {
     /// Loading the keys panicked or was cancelled.
     #[error("loading the proving keys stopped: {0}")]
     Loading(String),
-}
-
-/// What the API, the workers and the heartbeat share.
-pub(crate) struct Node {
-    pub(crate) config: Config,
-    pub(crate) node_id: String,
-    pub(crate) jobs: Jobs,
-    /// The prove role's circuits.
-    pub(crate) circuits: Option<Circuits>,
-    /// The relay role's routes, once it runs.
-    pub(crate) relay: OnceLock<(RelayRole, Router)>,
-    pub(crate) metrics: Metrics,
-    pub(crate) ready: AtomicBool,
-    pub(crate) in_flight: AtomicUsize,
-    pub(crate) workers: AtomicUsize,
-    pub(crate) key_bytes: AtomicU64,
-    /// Wakes idle workers when this node queues a job.
-    pub(crate) work: Notify,
-    /// True once the node is stopping: long polls return at once.
-    pub(crate) stopping: watch::Receiver<bool>,
 }
 
 /// A running node.

@@ -13,7 +13,7 @@ use zkbatch_relayer::store::now_ms;
 
 use crate::circuits::{ProveFailure, Proved};
 use crate::jobs::{Claimed, Outcome};
-use crate::node::Node;
+use crate::shared::Node;
 
 /// How long an idle worker waits before looking for jobs other nodes queued.
 const POLL: Duration = Duration::from_millis(200);

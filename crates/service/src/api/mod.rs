@@ -40,7 +40,7 @@ use crate::circuits::Circuit;
 use crate::config::Role;
 use crate::jobs::{Job, NewJob, Posted};
 use crate::metrics::Gauges;
-use crate::node::Node;
+use crate::shared::Node;
 
 type AppState = Arc<Node>;
 
