@@ -243,8 +243,7 @@ impl Default for RetryConfig {
 impl Config {
     /// Reads and checks a `relayer.toml`. Relative paths in it are taken relative to its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        let mut config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })?;
+        let mut config: Config = read_toml(path)?;
         if let Some(dir) = path.parent() {
             config.resolve_paths(dir);
         }
@@ -253,15 +252,8 @@ impl Config {
 
     /// Makes relative paths (the database, the key file, verifying keys) relative to `dir`.
     pub fn resolve_paths(&mut self, dir: &Path) {
-        let fix = |p: &mut PathBuf| {
-            if p.is_relative() {
-                *p = dir.join(&*p);
-            }
-        };
-        // A postgres:// URL is not a path.
-        if !is_postgres(&self.database.to_string_lossy()) {
-            fix(&mut self.database);
-        }
+        let fix = |p: &mut PathBuf| relative_to(dir, p);
+        resolve_database(dir, &mut self.database);
         if let Some(k) = self.key_file.as_mut() {
             fix(k);
         }
@@ -320,6 +312,28 @@ impl Config {
     /// How long a batch may wait for more proofs.
     pub fn max_wait(&self) -> Duration {
         Duration::from_millis(self.batch.max_wait_ms)
+    }
+}
+
+/// A configuration file read as `T`; the error names the file (and toml's, the line and the key).
+/// zkbatch.toml (zkbatch-service) is read the same way.
+pub fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })
+}
+
+/// `p` taken relative to `dir` when it is a relative path.
+pub fn relative_to(dir: &Path, p: &mut PathBuf) {
+    if p.is_relative() {
+        *p = dir.join(&*p);
+    }
+}
+
+/// A database setting taken relative to `dir` when it is a relative file path (a postgres:// URL is
+/// not a path).
+pub fn resolve_database(dir: &Path, database: &mut PathBuf) {
+    if !is_postgres(&database.to_string_lossy()) {
+        relative_to(dir, database);
     }
 }
 

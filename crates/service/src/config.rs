@@ -11,27 +11,13 @@ use alloy_primitives::Address;
 use serde::{Deserialize, Serialize};
 use zkbatch_prover::circuits::CircuitSpec;
 use zkbatch_relayer::config::{self as relay, BatchConfig, FeeConfig, QueueConfig as RelayQueueConfig, RetryConfig};
-use zkbatch_relayer::store::is_postgres;
 
 /// What is wrong with a configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file cannot be read.
-    #[error("{path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// The file is not a configuration (the error names the line and the key).
-    #[error("{path}: {source}")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// Where and what.
-        source: toml::de::Error,
-    },
+    /// The file cannot be read, or is not a configuration (the error names the line and the key).
+    #[error(transparent)]
+    File(relay::ConfigError),
     /// No roles.
     #[error("no roles: give roles = [\"prove\"], [\"relay\"] or both (or --roles prove,relay)")]
     NoRoles,
@@ -317,8 +303,7 @@ impl Default for HttpConfig {
 impl Config {
     /// Reads a `zkbatch.toml`; relative paths in it are taken relative to its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.into(), source })?;
-        let mut config: Config = toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.into(), source })?;
+        let mut config: Config = relay::read_toml(path).map_err(ConfigError::File)?;
         if let Some(dir) = path.parent() {
             config.resolve_paths(dir);
         }
@@ -327,14 +312,8 @@ impl Config {
 
     /// Makes relative paths relative to `dir`.
     pub fn resolve_paths(&mut self, dir: &Path) {
-        let fix = |p: &mut PathBuf| {
-            if p.is_relative() {
-                *p = dir.join(&*p);
-            }
-        };
-        if !is_postgres(&self.database.to_string_lossy()) {
-            fix(&mut self.database);
-        }
+        let fix = |p: &mut PathBuf| relay::relative_to(dir, p);
+        relay::resolve_database(dir, &mut self.database);
         if let Some(c) = self.cache_dir.as_mut() {
             fix(c);
         }
