@@ -430,6 +430,21 @@ vk = "verification_key.json"
     let registry = relay.lines().find_map(|l| l.strip_prefix("registry = ")).unwrap().trim_matches('"').to_string();
     confirmed_once(&client, &a.url, &ids, &anvil, &registry).await;
     drop(relayer);
+    drop(a);
+
+    // The queue's bound is exact across nodes: two intake nodes (no workers), capacity 10, 60
+    // posts at once through both: 10 queued, 50 told 429.
+    let intake: Vec<Node> = ["i1", "i2"]
+        .iter()
+        .map(|id| Node::start(d, "zkbatch.toml", &[&db[..], &["--node-id", id, "--workers", "0", "--queue-capacity", "10"]].concat()))
+        .collect();
+    let urls: Vec<String> = intake.iter().map(|n| n.url.clone()).collect();
+    let answers = post_all(&client, &urls, inputs[..60].iter().map(|i| job("merkle", i)).collect()).await;
+    let accepted = answers.iter().filter(|(s, _, _)| *s == 202).count();
+    let full = answers.iter().filter(|(s, _, _)| *s == 429).count();
+    assert_eq!((accepted, full), (10, 50), "{answers:?}");
+    let counts = jobs.status_counts().await.unwrap();
+    assert!(counts.contains(&("queued".to_string(), 10)), "{counts:?}");
 }
 
 /// The registry and the circuit's verifiers deployed on `anvil` by `zkbatch deploy` (anvil's
