@@ -23,6 +23,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, SerializationError};
 use ark_std::rand::{CryptoRng, RngCore};
 
+use crate::mapped::KeyPoints;
 use crate::qap::{CircomReduction, Reduction};
 use crate::r1cs::R1cs;
 use crate::{Fr, VerifyingKey};
@@ -190,6 +191,11 @@ impl ProvingKey {
     /// Checks that the Groth16 key and the matrices describe the same circuit, so that a key that
     /// decodes but does not fit together is refused here instead of failing inside the prover.
     pub fn check_shape(&self) -> Result<(), String> {
+        self.check_shape_with(&KeyPoints::of(self))
+    }
+
+    /// [`ProvingKey::check_shape`] with the points held elsewhere (a key image's).
+    pub fn check_shape_with(&self, points: &KeyPoints<'_>) -> Result<(), String> {
         let r1cs = &self.r1cs;
         let pk = &self.groth16;
         let vars = r1cs.num_variables();
@@ -197,11 +203,11 @@ impl ProvingKey {
         let expect = |name: &str, got: usize, want: usize| {
             if got == want { Ok(()) } else { Err(format!("{name} has {got} entries, the circuit needs {want}")) }
         };
-        expect("a_query", pk.a_query.len(), vars)?;
-        expect("b_g1_query", pk.b_g1_query.len(), vars)?;
-        expect("b_g2_query", pk.b_g2_query.len(), vars)?;
-        expect("l_query", pk.l_query.len(), r1cs.num_witness)?;
-        expect("h_query", pk.h_query.len(), self.reduction.h_len(ark_poly::EvaluationDomain::size(&domain)))?;
+        expect("a_query", points.a.len(), vars)?;
+        expect("b_g1_query", points.b_g1.len(), vars)?;
+        expect("b_g2_query", points.b_g2.len(), vars)?;
+        expect("l_query", points.l.len(), r1cs.num_witness)?;
+        expect("h_query", points.h.len(), self.reduction.h_len(ark_poly::EvaluationDomain::size(&domain)))?;
         expect("the verifying key's IC", pk.vk.gamma_abc_g1.len(), r1cs.num_instance)?;
         if r1cs.num_instance == 0 {
             return Err("the circuit has no constant-one variable".into());

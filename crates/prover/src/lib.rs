@@ -3,6 +3,7 @@
 //! - [`Prover`]: the proving pipeline (witness → QAP → MSMs) with per-phase timings
 //!   ([`ProofReport`]); the private modules `witness`, `qap` and `r1cs` are its steps.
 //! - [`keys`]: setup ([`ProvingKey`]) and a fast-loading key file, cached conversions.
+//! - [`mapped`]: key images, a key's points memory-mapped and shared between processes.
 //! - [`msm`]: the MSM engines behind one trait.
 //! - [`verify`]: verification with named refusals.
 //! - [`poseidon`] and [`circuits`]: circomlib-compatible Poseidon and the Merkle-membership circuit.
@@ -11,13 +12,16 @@
 //! - [`field`]: field elements as circom and snarkjs write them.
 //! - [`pool`]: many proofs with a bounded number in flight.
 //!
-//! Unsafe code is denied (the workspace's lints) but in the MSM kernels (`msm`), where each block
-//! says why it is sound.
+//! Unsafe code is denied (the workspace's lints) but in the MSM kernels (`msm`) and in reading a
+//! key image's points in place (`mapped`), where each block says why it is sound.
 
 pub mod circom;
 pub mod circuits;
 pub mod field;
 pub mod keys;
+// Unsafe code is allowed here too: reading a checked key image's bytes as points (`SAFETY:`).
+#[allow(unsafe_code)]
+pub mod mapped;
 pub mod msm;
 pub mod pool;
 pub mod poseidon;

@@ -16,6 +16,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
 use ark_std::rand::Rng;
 
 use crate::keys::ProvingKey;
+use crate::mapped::{KeyPoints, MappedKey};
 use crate::msm::{self, KeyBases, KeyG1, Msm, MsmError};
 use crate::qap::{self, QapError};
 use crate::report::ProofReport;
@@ -41,6 +42,8 @@ pub enum ProveError {
 /// Proves with one proving key, loaded once, for as many proofs as the caller likes.
 pub struct Prover {
     key: Arc<ProvingKey>,
+    /// The key's points when they live in a key image instead of the key.
+    mapped: Option<Arc<MappedKey>>,
     domain: Radix2EvaluationDomain<Fr>,
     engine: Box<dyn Msm>,
 }
@@ -55,18 +58,27 @@ impl Prover {
     /// Fails on a key whose parts do not fit together (see [`ProvingKey::check_shape`]). Hands the
     /// engine the key's bases, for engines that precompute (see [`Msm::prepare`]): the prover
     /// keeps the key, and with it those slices, for as long as it keeps the engine.
-    pub fn with_engine(key: Arc<ProvingKey>, mut engine: Box<dyn Msm>) -> Result<Prover, ProveError> {
-        key.check_shape().map_err(ProveError::Key)?;
+    pub fn with_engine(key: Arc<ProvingKey>, engine: Box<dyn Msm>) -> Result<Prover, ProveError> {
+        Prover::build(key, None, engine)
+    }
+
+    /// A prover whose key's points are read in place from a key image ([`MappedKey::open`] gives
+    /// both), with the engine the environment selects.
+    pub fn mapped(key: Arc<ProvingKey>, points: Arc<MappedKey>) -> Result<Prover, ProveError> {
+        Prover::build(key, Some(points), msm::default_engine()?)
+    }
+
+    fn build(key: Arc<ProvingKey>, mapped: Option<Arc<MappedKey>>, mut engine: Box<dyn Msm>) -> Result<Prover, ProveError> {
+        let points = mapped.as_ref().map_or_else(|| KeyPoints::of(&key), |m| m.points());
+        key.check_shape_with(&points).map_err(ProveError::Key)?;
         let domain = qap::domain(&key.r1cs)?;
-        let pk = &key.groth16;
-        engine.prepare(&KeyBases {
-            a: &pk.a_query[1..],
-            b_g1: &pk.b_g1_query[1..],
-            b_g2: &pk.b_g2_query[1..],
-            h: &pk.h_query,
-            l: &pk.l_query,
-        });
-        Ok(Prover { key, domain, engine })
+        engine.prepare(&KeyBases { a: &points.a[1..], b_g1: &points.b_g1[1..], b_g2: &points.b_g2[1..], h: points.h, l: points.l });
+        Ok(Prover { key, mapped, domain, engine })
+    }
+
+    /// The key's points: its own, or its image's.
+    fn points(&self) -> KeyPoints<'_> {
+        self.mapped.as_ref().map_or_else(|| KeyPoints::of(&self.key), |m| m.points())
     }
 
     /// The proving key this prover proves with.
@@ -112,12 +124,13 @@ impl Prover {
     /// Proves from a full assignment `z = [1, public…, private…]` (for witnesses made elsewhere).
     pub fn prove_assignment(&self, z: &[Fr], r: Fr, s: Fr) -> Result<(Proof, ProofReport), ProveError> {
         let pk = &self.key.groth16;
+        let points = self.points();
         let num_instance = self.key.r1cs.num_instance;
         let mut report = ProofReport { engine: self.engine.name(), constraints: self.key.r1cs.num_constraints(), ..Default::default() };
         let start = Instant::now();
 
         let h = qap::h_scalars(self.key.reduction, &self.key.r1cs, &self.domain, z)?;
-        let h = qap::to_bigints(&h[..pk.h_query.len()]);
+        let h = qap::to_bigints(&h[..points.h.len()]);
         let assignment = qap::to_bigints(&z[1..]);
         report.qap = start.elapsed();
         tracing::debug!(phase = "qap", ms = report.qap.as_secs_f64() * 1e3);
@@ -130,26 +143,26 @@ impl Prover {
             v
         };
         let g_a = pk.vk.alpha_g1.into_group()
-            + pk.a_query[0]
+            + points.a[0]
             + pk.delta_g1 * r
-            + timed("msm_a", &mut report.msm_a, &|| self.engine.key_g1(KeyG1::A, &pk.a_query[1..], &assignment));
+            + timed("msm_a", &mut report.msm_a, &|| self.engine.key_g1(KeyG1::A, &points.a[1..], &assignment));
         let g1_b = if r.is_zero() {
             G1Projective::zero()
         } else {
             pk.beta_g1.into_group()
-                + pk.b_g1_query[0]
+                + points.b_g1[0]
                 + pk.delta_g1 * s
-                + timed("msm_b_g1", &mut report.msm_b_g1, &|| self.engine.key_g1(KeyG1::BG1, &pk.b_g1_query[1..], &assignment))
+                + timed("msm_b_g1", &mut report.msm_b_g1, &|| self.engine.key_g1(KeyG1::BG1, &points.b_g1[1..], &assignment))
         };
         let t = Instant::now();
         let g2_b: G2Projective = pk.vk.beta_g2.into_group()
-            + pk.b_g2_query[0]
+            + points.b_g2[0]
             + pk.vk.delta_g2 * s
-            + self.engine.key_g2(&pk.b_g2_query[1..], &assignment);
+            + self.engine.key_g2(&points.b_g2[1..], &assignment);
         report.msm_b_g2 = t.elapsed();
         tracing::debug!(phase = "msm_b_g2", ms = report.msm_b_g2.as_secs_f64() * 1e3);
-        let h_acc = timed("msm_h", &mut report.msm_h, &|| self.engine.key_g1(KeyG1::H, &pk.h_query, &h));
-        let l_acc = timed("msm_l", &mut report.msm_l, &|| self.engine.key_g1(KeyG1::L, &pk.l_query, &assignment[num_instance - 1..]));
+        let h_acc = timed("msm_h", &mut report.msm_h, &|| self.engine.key_g1(KeyG1::H, points.h, &h));
+        let l_acc = timed("msm_l", &mut report.msm_l, &|| self.engine.key_g1(KeyG1::L, points.l, &assignment[num_instance - 1..]));
 
         let g_c = g_a * s + g1_b * r - pk.delta_g1 * (r * s) + l_acc + h_acc;
         report.total = start.elapsed();

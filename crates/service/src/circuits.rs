@@ -11,7 +11,8 @@ use zkbatch_prover::circom::input::{self as circom_input, Signal};
 use zkbatch_prover::circom::wasm::WitnessCalculator;
 use zkbatch_prover::circom::{self, r1cs, CircomError, CircomProver};
 use zkbatch_prover::circuits::CircuitSpec;
-use zkbatch_prover::keys::KeyCache;
+use zkbatch_prover::keys::{KeyCache, KeyError};
+use zkbatch_prover::mapped::MappedKey;
 use zkbatch_prover::verify::PreparedKey;
 use zkbatch_prover::{Fr, Proof, ProofReport, Prover, ProvingKey, VerifyingKey};
 
@@ -95,6 +96,14 @@ pub enum LoadError {
         /// Why.
         source: zkbatch_prover::ProveError,
     },
+}
+
+/// A prover over `key`, its points from `mapped` when there is an image.
+fn prover(key: ProvingKey, mapped: Option<MappedKey>) -> Result<Prover, zkbatch_prover::ProveError> {
+    match mapped {
+        Some(mapped) => Prover::mapped(Arc::new(key), Arc::new(mapped)),
+        None => Prover::new(Arc::new(key)),
+    }
 }
 
 /// Why a job's input is refused before it is queued (a 400).
@@ -199,7 +208,8 @@ impl Circuit {
                 report.total += witness;
                 (proof, public, report)
             }
-            _ => unreachable!("a circuit's intake and engine come from the same source"),
+            // Both come from the circuit's one source; a mismatch would be this crate's bug.
+            _ => return Err(ProveFailure::Witness(format!("circuit {:?}: its prover is not of its kind", self.id))),
         };
         loaded.prepared.verify(&proof, &public).map_err(|_| ProveFailure::SelfCheck)?;
         Ok(Proved { proof, public, report })
@@ -237,6 +247,8 @@ fn input_message(e: CircomError) -> String {
 pub(crate) struct Circuits {
     pub(crate) by_id: HashMap<String, Arc<Circuit>>,
     cache: Option<KeyCache>,
+    /// Where key images are kept, with `mmap_keys`.
+    images: Option<PathBuf>,
 }
 
 impl Circuits {
@@ -256,7 +268,8 @@ impl Circuits {
                 Circuit { id: c.id.clone(), source, relayable: c.verifier.is_some(), vk_path: c.vk.clone(), intake, loaded: OnceLock::new() };
             by_id.insert(c.id.clone(), Arc::new(circuit));
         }
-        Ok(Circuits { by_id, cache: config.cache_dir.clone().map(KeyCache::new) })
+        let images = if config.mmap_keys { config.cache_dir.clone().or_else(KeyCache::default_dir) } else { None };
+        Ok(Circuits { by_id, cache: config.cache_dir.clone().map(KeyCache::new), images })
     }
 
     /// The ids, sorted (for messages).
@@ -303,22 +316,27 @@ impl Circuits {
 
     fn load(&self, c: &Circuit) -> Result<Loaded, LoadError> {
         let id = || c.id.clone();
-        let (engine, key_path) = match &c.source {
+        let (engine, key_path, image_bytes) = match &c.source {
             CircuitSource::Builtin { spec, pk } => {
-                let key = ProvingKey::read(pk).map_err(|source| LoadError::Key { id: id(), source })?;
+                let read = || ProvingKey::read(pk).map_err(|source| LoadError::Key { id: id(), source });
+                let (key, mapped) = self.key(c, pk, read)?;
                 if key.circuit != spec.to_string() {
                     return Err(LoadError::OtherCircuit { id: id(), pk: pk.clone(), found: key.circuit.clone(), expected: spec.to_string() });
                 }
-                (Engine::Builtin(Prover::new(Arc::new(key)).map_err(|source| LoadError::Prover { id: id(), source })?), pk)
+                let image_bytes = mapped.as_ref().map(|m| m.len() as u64);
+                (Engine::Builtin(prover(key, mapped).map_err(|source| LoadError::Prover { id: id(), source })?), pk, image_bytes)
             }
             CircuitSource::Circom { zkey, r1cs: r1cs_path, .. } => {
                 let circom_err = |source| LoadError::Circom { id: id(), source };
-                let (mut key, _cached) = circom::cached_zkey(zkey, self.cache.as_ref()).map_err(circom_err)?;
+                let convert = || circom::cached_zkey(zkey, self.cache.as_ref()).map(|(key, _)| key).map_err(circom_err);
+                let (mut key, mapped) = self.key(c, zkey, convert)?;
                 if let Some(path) = r1cs_path {
                     let circuit = r1cs::read(path).map_err(circom_err)?;
                     circom::attach_r1cs(&mut key, &circuit, path, zkey).map_err(circom_err)?;
                 }
-                (Engine::Circom(CircomProver::from_key(key, zkey).map_err(circom_err)?), zkey)
+                let image_bytes = mapped.as_ref().map(|m| m.len() as u64);
+                let prover = prover(key, mapped).map_err(|source| LoadError::Prover { id: id(), source })?;
+                (Engine::Circom(CircomProver::new(prover, zkey)), zkey, image_bytes)
             }
         };
         let key = match &engine {
@@ -338,9 +356,35 @@ impl Circuits {
         // scalars each), the scalars handed to the MSMs: about 12 domain-sized vectors at peak.
         let domain = (constraints + key.r1cs.num_instance).next_power_of_two() as u64;
         let bytes_per_proof = domain * 32 * 12;
-        let key_bytes = std::fs::metadata(key_path).map(|m| m.len()).unwrap_or(0);
+        let key_bytes = image_bytes.unwrap_or_else(|| std::fs::metadata(key_path).map(|m| m.len()).unwrap_or(0));
         let prepared = PreparedKey::new(&vk);
         Ok(Loaded { engine, vk, prepared, key_bytes, constraints, public_inputs, bytes_per_proof })
+    }
+
+    /// The key read from `source` with `read`; with `mmap_keys`, its points mapped from a key image
+    /// in the image folder, made from `source` on the first start (named after the source's path,
+    /// size and modification time, so a changed key makes a new image).
+    fn key(&self, c: &Circuit, source: &Path, read: impl FnOnce() -> Result<ProvingKey, LoadError>) -> Result<(ProvingKey, Option<MappedKey>), LoadError> {
+        let Some(dir) = &self.images else { return Ok((read()?, None)) };
+        let io = |path: &Path, source| LoadError::Io { id: c.id.clone(), path: path.to_path_buf(), source };
+        let meta = std::fs::metadata(source).map_err(|e| io(source, e))?;
+        let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
+        let canonical = std::fs::canonicalize(source).map_err(|e| io(source, e))?;
+        let stamp = blake3::hash(format!("{}\n{}\n{modified}", canonical.display(), meta.len()).as_bytes()).to_hex();
+        let image = dir.join(format!("{}-{}.zkbimg", c.id.replace(|ch: char| !ch.is_ascii_alphanumeric() && ch != '-', "_"), &stamp[..16]));
+        let image_err = |source| LoadError::Key { id: c.id.clone(), source };
+        match MappedKey::open(&image) {
+            Ok((key, mapped)) => return Ok((key, Some(mapped))),
+            Err(KeyError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(circuit = %c.id, error = %e, "making the key image again"),
+        }
+        let key = read()?;
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        MappedKey::write(&key, &image).map_err(image_err)?;
+        drop(key);
+        let (key, mapped) = MappedKey::open(&image).map_err(image_err)?;
+        tracing::info!(circuit = %c.id, image = %image.display(), mb = mapped.len() >> 20, "key image made");
+        Ok((key, Some(mapped)))
     }
 
     /// The verifying keys of the loaded circuits, by id (the relay role's, when no vk is configured).

@@ -98,9 +98,16 @@ pub struct Config {
     /// When absent, the memory available when the node starts.
     #[serde(default)]
     pub key_memory_mb: Option<u64>,
-    /// Where converted zkeys are cached (so a restart loads them fast); none when absent.
+    /// Where converted zkeys are cached (so a restart loads them fast), and key images are kept;
+    /// when absent, zkeys are not cached and images go to `$ZKBATCH_CACHE_DIR`, else
+    /// `$XDG_CACHE_HOME/zkbatch`, else `~/.cache/zkbatch`.
     #[serde(default)]
     pub cache_dir: Option<PathBuf>,
+    /// Whether the proving keys' points are memory-mapped from key images (made from the key on
+    /// the first start): the processes on one machine then share one copy of them. When false,
+    /// each process reads its keys into its own heap.
+    #[serde(default = "yes")]
+    pub mmap_keys: bool,
     /// A job whose proving fails this many times (its node died, or an internal error) fails.
     #[serde(default = "default_attempts")]
     pub max_attempts: u32,
@@ -282,6 +289,9 @@ fn default_key_env() -> String {
 }
 fn one() -> u64 {
     1
+}
+fn yes() -> bool {
+    true
 }
 
 impl Default for LeaseConfig {

@@ -76,6 +76,9 @@ impl Metrics {
         if let Some(rss) = resident_bytes() {
             render_gauge(&mut s, "process_resident_memory_bytes", "Resident memory of this process.", rss);
         }
+        if let Some(pss) = proportional_bytes() {
+            render_gauge(&mut s, "zkbatch_process_pss_bytes", "Proportional resident memory: pages shared with other processes (a mapped key image) divided among them.", pss);
+        }
         self.witness.0.render(&mut s, "zkbatch_job_witness_seconds", "Witness generation per job.");
         self.qap.0.render(&mut s, "zkbatch_job_qap_seconds", "R1CS-to-QAP (FFTs) per job.");
         self.msm.0.render(&mut s, "zkbatch_job_msm_seconds", "The MSMs per job.");
@@ -83,6 +86,13 @@ impl Metrics {
         self.end_to_end.0.render(&mut s, "zkbatch_job_latency_seconds", "From acceptance (queued) to proved.");
         s
     }
+}
+
+/// Proportional set size from /proc (Linux); none elsewhere.
+fn proportional_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/smaps_rollup").ok()?;
+    let kb: u64 = text.lines().find(|l| l.starts_with("Pss:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
 }
 
 /// Resident memory from /proc (Linux); none elsewhere.

@@ -47,6 +47,10 @@ struct Overrides {
     /// Folder for converted zkeys, so restarts load them fast.
     #[arg(long, env = "ZKBATCH_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
+    /// Memory-map the proving keys' points from key images (default true: processes on one machine
+    /// share them); false reads each key into this process's heap.
+    #[arg(long, env = "ZKBATCH_MMAP_KEYS")]
+    mmap_keys: Option<bool>,
     /// Attempts (leases lost, internal errors) before a job fails.
     #[arg(long, env = "ZKBATCH_MAX_ATTEMPTS")]
     max_attempts: Option<u32>,

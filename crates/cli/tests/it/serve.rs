@@ -30,11 +30,19 @@ pub(crate) struct Node {
 impl Node {
     /// Starts `zkbatch serve --config CONFIG` with `args`, and waits until it says it is ready.
     pub(crate) fn start(dir: &Path, config: &str, args: &[&str]) -> Node {
+        Node::start_with(dir, config, args, &[])
+    }
+
+    /// [`Node::start`] with these environment variables set.
+    pub(crate) fn start_with(dir: &Path, config: &str, args: &[&str], env: &[(&str, &str)]) -> Node {
         let child = Command::new(env!("CARGO_BIN_EXE_zkbatch"))
+            .envs(env.iter().copied())
             .current_dir(dir)
             .args(["--json", "serve", "--config", config])
             .args(args)
             .env_remove("ZKBATCH_CONFIG")
+            // Key images (and converted zkeys) in the test's folder, not the user's cache.
+            .env("ZKBATCH_CACHE_DIR", dir.join("cache"))
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -197,6 +205,9 @@ r1cs = "{0}/product.r1cs"
     let base = node.url.clone();
     let (status, ready) = get(&client, &format!("{base}/readyz")).await;
     assert_eq!(status, 200, "{ready}");
+    // The keys' points are mapped from key images made on this first start (mmap_keys is the default).
+    let images: Vec<String> = std::fs::read_dir(d.join("cache")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".zkbimg")).collect();
+    assert_eq!(images.len(), 2, "{images:?}");
 
     // Good jobs of both circuits, all at once, and one whose witness fails (b[1] = 0).
     let mut bodies: Vec<String> = inputs.iter().map(|i| job("squares", i)).collect();
@@ -328,7 +339,7 @@ r1cs = "{0}/product.r1cs"
     assert!(done.values().all(|j| j["status"] == "proved"), "after a restart every job is proved");
 
     // A full queue answers 429 with Retry-After, exactly at its capacity (an intake node: no workers).
-    let intake = Node::start(d, "zkbatch.toml", &["--workers", "0", "--queue-capacity", "3", "--database", "intake.db"]);
+    let intake = Node::start(d, "zkbatch.toml", &["--workers", "0", "--queue-capacity", "3", "--database", "intake.db", "--mmap-keys", "false"]);
     let answers = post_all(&client, std::slice::from_ref(&intake.url), inputs[..8].iter().map(|i| job("squares", i)).collect()).await;
     let accepted = answers.iter().filter(|(s, _, _)| *s == 202).count();
     let full: Vec<_> = answers.iter().filter(|(s, _, _)| *s == 429).collect();

@@ -60,3 +60,51 @@ fn a_key_whose_parts_do_not_fit_together_is_refused() {
     assert!(err.to_string().contains("k.pk is inconsistent: a_query has"), "{err}");
     assert!(zkbatch_prover::Prover::new(std::sync::Arc::new(key)).is_err());
 }
+
+/// A key image: the same proofs as the key in the heap, for the same randomness; a damaged or
+/// foreign image refused, naming the file.
+#[test]
+fn a_mapped_key_image_proves_as_the_key_does_and_bad_images_are_refused() {
+    use std::sync::Arc;
+    use zkbatch_prover::circuits::CircuitSpec;
+    use zkbatch_prover::mapped::MappedKey;
+    use zkbatch_prover::{Fr, Prover};
+
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("merkle.zkbimg");
+    let key = key();
+    MappedKey::write(&key, &image).unwrap();
+    let (rest, mapped) = MappedKey::open(&image).unwrap();
+    assert!(rest.groth16.a_query.is_empty() && rest.groth16.h_query.is_empty(), "the points live in the image alone");
+    assert_eq!(mapped.points().a, &key.groth16.a_query[..]);
+    assert_eq!(mapped.points().b_g2, &key.groth16.b_g2_query[..]);
+    assert_eq!(mapped.points().h, &key.groth16.h_query[..]);
+
+    let heap = Prover::new(Arc::new(key.clone())).unwrap();
+    let from_image = Prover::mapped(Arc::new(rest), Arc::new(mapped)).unwrap();
+    let spec: CircuitSpec = "merkle-2".parse().unwrap();
+    let mut rng = StdRng::seed_from_u64(9);
+    for _ in 0..2 {
+        let input = spec.random_input_json(&mut rng);
+        let (r, s) = (Fr::from(5u64), Fr::from(7u64));
+        let (a, public_a, _) = heap.prove_with_randomness(spec.from_input_json(&input).unwrap(), r, s).unwrap();
+        let (b, public_b, _) = from_image.prove_with_randomness(spec.from_input_json(&input).unwrap(), r, s).unwrap();
+        assert_eq!((a, public_a), (b, public_b));
+    }
+
+    let bytes = std::fs::read(&image).unwrap();
+    let bad = dir.path().join("bad.zkbimg");
+    let mut flipped = bytes.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 1;
+    std::fs::write(&bad, &flipped).unwrap();
+    let err = MappedKey::open(&bad).err().unwrap();
+    assert!(matches!(err, KeyError::Corrupt { .. }), "{err}");
+    std::fs::write(&bad, &bytes[..bytes.len() / 3]).unwrap();
+    let err = MappedKey::open(&bad).err().unwrap();
+    assert!(matches!(err, KeyError::Corrupt { .. } | KeyError::Inconsistent { .. } | KeyError::Truncated { .. }), "{err}");
+    std::fs::write(&bad, b"not an image at all, but long enough to hold a header of two hundred bytes or so, which this string is not quite, so it gets padded with more words until it is longer than that header is").unwrap();
+    let err = MappedKey::open(&bad).err().unwrap();
+    assert!(matches!(err, KeyError::Foreign { .. }), "{err}");
+    assert!(err.to_string().contains("bad.zkbimg"), "{err}");
+}
