@@ -24,6 +24,7 @@
 //! process that has it mapped keeps the file it mapped.
 
 use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::mem::{align_of, offset_of, size_of};
 use std::path::Path;
 
@@ -194,19 +195,25 @@ impl MappedKey {
     /// returns the key without its points, and the points mapped.
     pub fn open(path: &Path) -> Result<(ProvingKey, MappedKey), KeyError> {
         let at = || path.to_path_buf();
+        let io = |source| KeyError::Io { path: path.to_path_buf(), source };
         bare(path)?;
-        let file = File::open(path).map_err(|source| KeyError::Io { path: at(), source })?;
-        // SAFETY: the map is read-only and private, and images are replaced by rename, never
-        // written in place (see the module docs): the bytes under it do not change while it lives.
-        let map = unsafe { Mmap::map(&file) }.map_err(|source| KeyError::Io { path: at(), source })?;
-        let bytes: &[u8] = &map;
-        if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
+        // The header, the hash and the rest are read with plain reads: only the points are read
+        // through the map, so a process's resident memory holds the points it proves with (shared)
+        // and not a second copy of the rest, which it decodes into its heap.
+        let mut file = File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len() as usize;
+        let mut header = [0u8; HEADER_LEN];
+        if len < HEADER_LEN {
             return Err(KeyError::Foreign { path: at() });
         }
-        let word = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        file.read_exact(&mut header).map_err(io)?;
+        if &header[..8] != MAGIC {
+            return Err(KeyError::Foreign { path: at() });
+        }
+        let word = |i: usize| u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
         let long = |i: usize| {
             let mut b = [0u8; 8];
-            b.copy_from_slice(&bytes[i..i + 8]);
+            b.copy_from_slice(&header[i..i + 8]);
             u64::from_le_bytes(b) as usize
         };
         if word(8) != IMAGE_VERSION {
@@ -215,7 +222,10 @@ impl MappedKey {
         if (0..16).map(|i| word(LAYOUT_AT + 4 * i)).ne(layout()) {
             return Err(KeyError::Inconsistent { path: at(), what: "an image made by a build that lays points out otherwise".into() });
         }
-        if hash(&bytes[SECTIONS_AT..]) != bytes[HASH_AT..HASH_AT + 32] {
+        let mut hasher = blake3::Hasher::new();
+        hasher.update(&header[SECTIONS_AT..]);
+        hasher.update_reader(std::io::BufReader::with_capacity(1 << 20, &mut file)).map_err(io)?;
+        if hasher.finalize().as_bytes() != &header[HASH_AT..HASH_AT + 32] {
             return Err(KeyError::Corrupt { path: at() });
         }
         let sizes = [size_of::<G1Affine>(), size_of::<G1Affine>(), size_of::<G2Affine>(), size_of::<G1Affine>(), size_of::<G1Affine>()];
@@ -223,18 +233,26 @@ impl MappedKey {
         for (i, size) in sizes.iter().enumerate() {
             let (offset, count) = (long(SECTIONS_AT + 16 * i), long(SECTIONS_AT + 16 * i + 8));
             let end = count.checked_mul(*size).and_then(|n| n.checked_add(offset));
-            if offset % ALIGN != 0 || end.is_none_or(|e| e > bytes.len()) {
+            if offset % ALIGN != 0 || end.is_none_or(|e| e > len) {
                 return Err(KeyError::Inconsistent { path: at(), what: format!("section {i} lies outside the file") });
             }
             sections[i] = (offset, count);
         }
         let (rest_at, rest_len) = (long(REST_AT), long(REST_AT + 8));
-        let rest = rest_at.checked_add(rest_len).and_then(|end| bytes.get(rest_at..end)).ok_or_else(|| KeyError::Truncated {
-            path: at(),
-            expected: (rest_at + rest_len) as u64,
-            found: bytes.len() as u64,
-        })?;
-        let key = ProvingKey::deserialize_uncompressed_unchecked(rest).map_err(|source| KeyError::Decode { path: at(), source })?;
+        if rest_at.checked_add(rest_len).is_none_or(|end| end > len) {
+            return Err(KeyError::Truncated { path: at(), expected: rest_at.saturating_add(rest_len) as u64, found: len as u64 });
+        }
+        let mut rest = vec![0u8; rest_len];
+        file.seek(SeekFrom::Start(rest_at as u64)).and_then(|_| file.read_exact(&mut rest)).map_err(io)?;
+        let key = ProvingKey::deserialize_uncompressed_unchecked(&rest[..]).map_err(|source| KeyError::Decode { path: at(), source })?;
+        drop(rest);
+        // SAFETY: the map is read-only and private, and images are replaced by rename, never
+        // written in place (see the module docs): the bytes under it, those just hashed through
+        // the same open file, do not change while it lives.
+        let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+        if map.len() != len {
+            return Err(KeyError::Corrupt { path: at() });
+        }
         let mapped = MappedKey { map, sections };
         key.check_shape_with(&mapped.points()).map_err(|what| KeyError::Inconsistent { path: at(), what })?;
         Ok((key, mapped))
