@@ -125,6 +125,7 @@ impl Service {
             workers: AtomicUsize::new(0),
             key_bytes: AtomicU64::new(0),
             work: Notify::new(),
+            finished: Notify::new(),
             stopping,
         });
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|source| StartError::Listen { addr: listen, source })?;

@@ -29,6 +29,8 @@ pub(crate) struct Node {
     pub(crate) key_bytes: AtomicU64,
     /// Wakes idle workers when this node queues a job.
     pub(crate) work: Notify,
+    /// Wakes long polls when this node ends a job (jobs other nodes end are polled for).
+    pub(crate) finished: Notify,
     /// True once the node is stopping: long polls return at once.
     pub(crate) stopping: watch::Receiver<bool>,
 }

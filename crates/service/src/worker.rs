@@ -73,7 +73,7 @@ async fn prove(node: &Arc<Node>, job: Claimed) {
         }
     };
     match recorded {
-        Ok(true) => {}
+        Ok(true) => node.finished.notify_waiters(),
         Ok(false) => {
             node.metrics.lost_leases.inc();
             tracing::warn!(job = %job.id, "lease lost before the result was written: dropped (another node has the job)");

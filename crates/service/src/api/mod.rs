@@ -188,6 +188,9 @@ async fn job_json(state: &AppState, job: &Job) -> JobView {
     }
 }
 
+/// How often a long poll reads a job again that this node is not ending (another node may).
+const OTHER_NODES_POLL: Duration = Duration::from_secs(1);
+
 /// `?limit=N`.
 #[derive(Deserialize, utoipa::IntoParams)]
 struct Limit {
@@ -241,17 +244,23 @@ async fn get_job(State(state): State<AppState>, Path(id): Path<String>, wait: Re
     let start = Instant::now();
     let mut stopping = state.stopping.clone();
     loop {
+        // Listening before the read: a job this node ends after it wakes this poll at once.
+        let finished = state.finished.notified();
+        tokio::pin!(finished);
+        finished.as_mut().enable();
         let job = match state.jobs.get(&id).await {
             Ok(Some(job)) => job,
             Ok(None) => return error(StatusCode::NOT_FOUND, format!("no job with id {id:?}")),
             Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
         };
-        if job.status.is_final() || start.elapsed() >= limit || *stopping.borrow() {
+        let left = limit.saturating_sub(start.elapsed());
+        if job.status.is_final() || left.is_zero() || *stopping.borrow() {
             return Json(job_json(&state, &job).await).into_response();
         }
-        // Other nodes prove jobs too: the database is the one place to look.
+        // Other nodes end jobs too, and say so only in the database: it is read again each second.
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+            _ = finished => {}
+            _ = tokio::time::sleep(left.min(OTHER_NODES_POLL)) => {}
             _ = stopping.changed() => {}
         }
     }
