@@ -16,8 +16,9 @@ use zkbatch_relayer::config::{self as relay, BatchConfig, FeeConfig, QueueConfig
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file cannot be read, or is not a configuration (the error names the line and the key).
+    /// Boxed: the relayer's configuration errors are large, and this one is rare.
     #[error(transparent)]
-    File(relay::ConfigError),
+    File(Box<relay::ConfigError>),
     /// No roles.
     #[error("no roles: give roles = [\"prove\"], [\"relay\"] or both (or --roles prove,relay)")]
     NoRoles,
@@ -313,7 +314,7 @@ impl Default for HttpConfig {
 impl Config {
     /// Reads a `zkbatch.toml`; relative paths in it are taken relative to its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let mut config: Config = relay::read_toml(path).map_err(ConfigError::File)?;
+        let mut config: Config = relay::read_toml(path).map_err(|e| ConfigError::File(Box::new(e)))?;
         if let Some(dir) = path.parent() {
             config.resolve_paths(dir);
         }
