@@ -18,12 +18,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use ark_bn254::Bn254;
+use ark_bn254::{Bn254, G1Affine, G2Affine};
 use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, SerializationError};
 use ark_std::rand::{CryptoRng, RngCore};
 
-use crate::mapped::KeyPoints;
 use crate::qap::{CircomReduction, Reduction};
 use crate::r1cs::R1cs;
 use crate::{Fr, VerifyingKey};
@@ -235,6 +234,29 @@ impl ProvingKey {
     pub fn read(path: &Path) -> Result<ProvingKey, KeyError> {
         let bytes = fs::read(path).map_err(|source| KeyError::Io { path: path.to_path_buf(), source })?;
         ProvingKey::from_bytes(&bytes, path)
+    }
+}
+
+/// A proving key's points, wherever they live (the key's own vectors, or a key image: see `mapped`).
+#[derive(Clone, Copy, Debug)]
+pub struct KeyPoints<'a> {
+    /// The A query (every wire, the constant one first).
+    pub a: &'a [G1Affine],
+    /// The B query in G1.
+    pub b_g1: &'a [G1Affine],
+    /// The B query in G2.
+    pub b_g2: &'a [G2Affine],
+    /// The H query.
+    pub h: &'a [G1Affine],
+    /// The L query.
+    pub l: &'a [G1Affine],
+}
+
+impl<'a> KeyPoints<'a> {
+    /// The points of a key that holds its own.
+    pub fn of(key: &'a ProvingKey) -> KeyPoints<'a> {
+        let pk = &key.groth16;
+        KeyPoints { a: &pk.a_query, b_g1: &pk.b_g1_query, b_g2: &pk.b_g2_query, h: &pk.h_query, l: &pk.l_query }
     }
 }
 

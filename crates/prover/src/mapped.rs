@@ -32,7 +32,7 @@ use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use memmap2::Mmap;
 
-use crate::keys::{KeyError, ProvingKey};
+use crate::keys::{KeyError, KeyPoints, ProvingKey};
 
 const MAGIC: &[u8; 8] = b"ZKBATCHM";
 /// The image format version this build writes and reads.
@@ -75,29 +75,6 @@ fn points_are_bare() -> bool {
         && size_of::<G2Affine>() == 2 * size_of::<Fq2>()
         && align_of::<G1Affine>() <= ALIGN
         && align_of::<G2Affine>() <= ALIGN
-}
-
-/// A proving key's points, wherever they live (the key's own vectors, or an image).
-#[derive(Clone, Copy, Debug)]
-pub struct KeyPoints<'a> {
-    /// The A query (every wire, the constant one first).
-    pub a: &'a [G1Affine],
-    /// The B query in G1.
-    pub b_g1: &'a [G1Affine],
-    /// The B query in G2.
-    pub b_g2: &'a [G2Affine],
-    /// The H query.
-    pub h: &'a [G1Affine],
-    /// The L query.
-    pub l: &'a [G1Affine],
-}
-
-impl<'a> KeyPoints<'a> {
-    /// The points of a key that holds its own.
-    pub fn of(key: &'a ProvingKey) -> KeyPoints<'a> {
-        let pk = &key.groth16;
-        KeyPoints { a: &pk.a_query, b_g1: &pk.b_g1_query, b_g2: &pk.b_g2_query, h: &pk.h_query, l: &pk.l_query }
-    }
 }
 
 /// A key image, mapped: its points, read in place.

@@ -15,8 +15,8 @@ use ark_poly::Radix2EvaluationDomain;
 use ark_relations::gr1cs::{ConstraintSynthesizer, SynthesisError};
 use ark_std::rand::Rng;
 
-use crate::keys::ProvingKey;
-use crate::mapped::{KeyPoints, MappedKey};
+use crate::keys::{KeyPoints, ProvingKey};
+use crate::mapped::MappedKey;
 use crate::msm::{self, KeyBases, KeyG1, Msm, MsmError};
 use crate::qap::{self, QapError};
 use crate::report::ProofReport;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
+use zkbatch_prover::msm::available_memory;
 use zkbatch_relayer::store::{Store, StoreError};
 use zkbatch_relayer::{RelayRole, StartError as RelayStartError};
 
@@ -74,14 +75,6 @@ fn default_node_id() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "node".into());
     format!("{host}-{}", std::process::id())
-}
-
-/// Memory available now (MiB of /proc/meminfo's MemAvailable); none where unknown.
-fn available_memory() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
 }
 
 /// Workers when the configuration names none: every proof is itself parallel, so a few per

@@ -208,8 +208,9 @@ pub fn default_table_budget() -> usize {
     CAP.min(available / 8) as usize
 }
 
-/// `MemAvailable` from /proc/meminfo, in bytes (Linux); `None` elsewhere.
-fn available_memory() -> Option<u64> {
+/// `MemAvailable` from /proc/meminfo, in bytes (Linux); `None` elsewhere. The proving service sizes
+/// its key budget and workers with it too.
+pub fn available_memory() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
