@@ -542,3 +542,34 @@ async fn submitted_jobs_are_confirmed_on_chain_exactly_once() {
     let registry = relay.lines().find_map(|l| l.strip_prefix("registry = ")).unwrap().trim_matches('"').to_string();
     confirmed_once(&client, &node.url, &ids, &anvil, &registry).await;
 }
+
+/// A node whose keys do not fit its memory budget, or whose configuration is wrong, refuses to
+/// start and says why, naming the keys and their sizes.
+#[test]
+fn a_node_that_cannot_serve_refuses_to_start_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    builtin(d, "merkle-20", 1);
+    std::fs::write(d.join("zkbatch.toml"), "listen = \"127.0.0.1:0\"\n[[circuits]]\nid = \"m\"\nbuiltin = \"merkle-20\"\npk = \"circuit.pk\"\n").unwrap();
+    let serve = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_zkbatch"))
+            .current_dir(d)
+            .env("ZKBATCH_CACHE_DIR", d.join("cache"))
+            .args(["serve", "--config", "zkbatch.toml"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "zkbatch serve {args:?} should have refused");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = serve(&["--key-memory-mb", "0"]);
+    assert!(err.contains("the proving keys need") && err.contains("the budget is 0 MiB (m: ") && err.contains("raise key_memory_mb"), "{err}");
+    let err = serve(&["--roles", "prove,aggregate"]);
+    assert!(err.contains("unknown role \"aggregate\": the roles are prove and relay"), "{err}");
+    let err = serve(&["--roles", "relay"]);
+    assert!(err.contains("the relay role needs a [relay] table"), "{err}");
+    std::fs::write(d.join("wrong.toml"), "[[circuits]]\nid = \"m\"\nbuiltin = \"squares-2\"\npk = \"circuit.pk\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_zkbatch")).current_dir(d).env("ZKBATCH_CACHE_DIR", d.join("cache")).args(["serve", "--config", "wrong.toml", "--listen", "127.0.0.1:0"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("is a proving key for merkle-20, not squares-2"), "{err}");
+}
