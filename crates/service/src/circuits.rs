@@ -17,6 +17,7 @@ use zkbatch_prover::verify::PreparedKey;
 use zkbatch_prover::{Fr, Proof, ProofReport, Prover, ProvingKey, VerifyingKey};
 
 use crate::config::{CircuitSource, Config, ConfigError};
+use crate::memory;
 
 /// Why the circuits could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +99,31 @@ pub enum LoadError {
     },
 }
 
+/// One proof made at load, to measure the memory a proof takes beside the key (the growth of peak
+/// resident memory over a proof) and to have the key's pages and the engine warm before the first
+/// job. A built-in circuit proves a random valid input; a circom circuit, whose inputs zkbatch cannot
+/// invent, an all-zero assignment (the same vectors and MSMs; without a C matrix nothing checks it).
+/// None where the platform does not report peak memory, or the warm-up proof fails.
+fn warm_up(c: &Circuit, loaded: &Loaded) -> Option<u64> {
+    let mut rng = rand::thread_rng();
+    let before = memory::resident()?;
+    memory::reset_peak()?;
+    match (&loaded.engine, &c.intake) {
+        (Engine::Builtin(prover), Intake::Builtin(spec)) => {
+            let circuit = spec.from_input_json(&spec.random_input_json(&mut rng)).ok()?;
+            prover.prove(circuit, &mut rng).ok()?;
+        }
+        (Engine::Circom(prover), _) => {
+            let prover = prover.prover();
+            let mut z = vec![Fr::from(0u64); prover.key().r1cs.num_variables()];
+            *z.first_mut()? = Fr::from(1u64);
+            prover.prove_assignment(&z, Fr::from(1u64), Fr::from(1u64)).ok()?;
+        }
+        _ => return None,
+    }
+    Some(memory::peak()?.saturating_sub(before))
+}
+
 /// A prover over `key`, its points from `mapped` when there is an image.
 fn prover(key: ProvingKey, mapped: Option<MappedKey>) -> Result<Prover, zkbatch_prover::ProveError> {
     match mapped {
@@ -147,8 +173,11 @@ pub(crate) struct Loaded {
     pub(crate) constraints: usize,
     /// Public inputs.
     pub(crate) public_inputs: usize,
-    /// Memory one proof takes beside the key, estimated from the circuit's size.
+    /// Memory one proof takes beside the key: measured on a warm-up proof at load where the
+    /// platform reports peak memory, else estimated from the circuit's size.
     pub(crate) bytes_per_proof: u64,
+    /// Whether `bytes_per_proof` was measured.
+    pub(crate) measured: bool,
 }
 
 /// One configured circuit.
@@ -307,8 +336,19 @@ impl Circuits {
                 continue;
             }
             let start = Instant::now();
-            let loaded = self.load(c)?;
-            tracing::info!(circuit = %c.id, mb = loaded.key_bytes >> 20, constraints = loaded.constraints, ms = start.elapsed().as_millis() as u64, "proving key loaded");
+            let mut loaded = self.load(c)?;
+            if let Some(bytes) = warm_up(c, &loaded) {
+                (loaded.bytes_per_proof, loaded.measured) = (bytes, true);
+            }
+            tracing::info!(
+                circuit = %c.id,
+                mb = loaded.key_bytes >> 20,
+                constraints = loaded.constraints,
+                proof_mb = loaded.bytes_per_proof >> 20,
+                measured = loaded.measured,
+                ms = start.elapsed().as_millis() as u64,
+                "proving key loaded"
+            );
             let _ = c.loaded.set(loaded);
         }
         Ok(())
@@ -358,7 +398,7 @@ impl Circuits {
         let bytes_per_proof = domain * 32 * 12;
         let key_bytes = image_bytes.unwrap_or_else(|| std::fs::metadata(key_path).map(|m| m.len()).unwrap_or(0));
         let prepared = PreparedKey::new(&vk);
-        Ok(Loaded { engine, vk, prepared, key_bytes, constraints, public_inputs, bytes_per_proof })
+        Ok(Loaded { engine, vk, prepared, key_bytes, constraints, public_inputs, bytes_per_proof, measured: false })
     }
 
     /// The key read from `source` with `read`; with `mmap_keys`, its points mapped from a key image

@@ -10,7 +10,7 @@
 //! - `worker`: the workers that claim and prove jobs, and the heartbeat that renews leases and
 //!   returns expired ones.
 //! - `api`: the HTTP API (axum).
-//! - `metrics`: Prometheus metrics.
+//! - `metrics`: Prometheus metrics; `memory`, this process's memory as Linux reports it.
 //! - [`client`]: a client for the API (`zkbatch prove --remote`, `zkbatch jobs`).
 //! - `shared`: what the API, the workers and the heartbeat share.
 //! - `node`: a node started ([`Service`]) and drained ([`Service::stop`], [`run`]).
@@ -25,6 +25,7 @@ mod circuits;
 pub mod client;
 pub mod config;
 pub mod jobs;
+mod memory;
 mod metrics;
 mod node;
 mod shared;

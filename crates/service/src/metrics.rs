@@ -4,6 +4,8 @@ use std::fmt::Write;
 
 use zkbatch_relayer::metrics::{render_gauge, Counter, Histogram, Labeled};
 
+use crate::memory;
+
 /// Seconds, from a millisecond's proof to many minutes' queue wait.
 const SECONDS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
 
@@ -73,10 +75,10 @@ impl Metrics {
         render_gauge(&mut s, "zkbatch_workers", "Jobs this node proves at once, at most.", g.workers);
         render_gauge(&mut s, "zkbatch_ready", "1 once the proving keys are loaded.", u8::from(g.ready));
         render_gauge(&mut s, "zkbatch_key_memory_bytes", "Proving keys loaded (their files' size).", g.key_bytes);
-        if let Some(rss) = resident_bytes() {
+        if let Some(rss) = memory::resident() {
             render_gauge(&mut s, "process_resident_memory_bytes", "Resident memory of this process.", rss);
         }
-        if let Some(pss) = proportional_bytes() {
+        if let Some(pss) = memory::proportional() {
             render_gauge(&mut s, "zkbatch_process_pss_bytes", "Proportional resident memory: pages shared with other processes (a mapped key image) divided among them.", pss);
         }
         self.witness.0.render(&mut s, "zkbatch_job_witness_seconds", "Witness generation per job.");
@@ -86,18 +88,4 @@ impl Metrics {
         self.end_to_end.0.render(&mut s, "zkbatch_job_latency_seconds", "From acceptance (queued) to proved.");
         s
     }
-}
-
-/// Proportional set size from /proc (Linux); none elsewhere.
-fn proportional_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/self/smaps_rollup").ok()?;
-    let kb: u64 = text.lines().find(|l| l.starts_with("Pss:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
-}
-
-/// Resident memory from /proc (Linux); none elsewhere.
-fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
 }

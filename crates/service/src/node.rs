@@ -79,7 +79,8 @@ fn default_node_id() -> String {
 
 /// Workers when the configuration names none: every proof is itself parallel, so a few per
 /// machine saturate it (half the cores, at least one, at most 8), and no more than half the memory
-/// left after the keys holds for proofs of the largest circuit.
+/// left after the keys holds for proofs of the largest circuit (the memory a proof took at load,
+/// measured on a warm-up proof).
 fn default_workers(circuits: &Circuits) -> usize {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let by_cores = (cores / 2).clamp(1, 8);

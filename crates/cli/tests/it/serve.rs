@@ -303,6 +303,8 @@ r1cs = "{0}/product.r1cs"
     assert_eq!(circuits["circuits"][0]["id"], "product");
     assert_eq!(circuits["circuits"][0]["kind"], "circom");
     assert_eq!(circuits["circuits"][1]["public_inputs"], 2);
+    // The built-in circuit's memory per proof was measured on a warm-up proof at load.
+    assert_eq!(circuits["circuits"][1]["proof_memory_measured"], true, "{circuits}");
     let metrics = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
     for line in ["zkbatch_jobs_proved_total 29", "zkbatch_jobs_failed_total{reason=\"witness\"} 1", "zkbatch_jobs_rejected_total{reason=\"invalid_input\"} 5", "zkbatch_jobs_rejected_total{reason=\"malformed_request\"} 4", "zkbatch_jobs_rejected_total{reason=\"too_large\"} 1"] {
         assert!(metrics.contains(line), "/metrics lacks {line:?}:\n{metrics}");

@@ -280,6 +280,8 @@ fn circuit_view(c: &Circuit) -> CircuitView {
         constraints: loaded.map(|l| l.constraints),
         public_inputs: loaded.map(|l| l.public_inputs),
         key_bytes: loaded.map(|l| l.key_bytes),
+        proof_memory_bytes: loaded.map(|l| l.bytes_per_proof),
+        proof_memory_measured: loaded.map(|l| l.measured),
         engine: loaded.map(|l| l.engine().to_string()),
     }
 }

@@ -118,6 +118,12 @@ pub(crate) struct CircuitView {
     /// The proving key's size in bytes, once loaded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) key_bytes: Option<u64>,
+    /// Memory one proof takes beside the key (bytes), once loaded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) proof_memory_bytes: Option<u64>,
+    /// Whether `proof_memory_bytes` was measured on a warm-up proof (else estimated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) proof_memory_measured: Option<bool>,
     /// The MSM engine, once loaded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) engine: Option<String>,
