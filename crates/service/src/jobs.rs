@@ -316,31 +316,27 @@ impl Jobs {
 
     /// Ends a job as failed (a witness that fails fails again), if the lease is still this node's.
     pub async fn fail(&self, node: &str, claimed: &Claimed, reason: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE jobs SET status = 'failed', error = COALESCE(error || '; ', '') || $1, finished_ms = $2, lease_owner = NULL \
-             WHERE id = $3 AND lease_owner = $4 AND attempts = $5 AND status = 'proving'",
-        )
-        .bind(reason)
-        .bind(now_ms())
-        .bind(&claimed.id)
-        .bind(node)
-        .bind(claimed.attempt)
-        .execute(self.store.pool())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.end_attempt(node, claimed, reason, JobStatus::Failed).await
     }
 
     /// Gives an attempt back after a failure that may pass on another try, or fails the job after
     /// `max_attempts`.
     pub async fn retry(&self, node: &str, claimed: &Claimed, reason: &str, max_attempts: u32) -> Result<bool, StoreError> {
-        if claimed.attempt >= max_attempts as i64 {
-            return self.fail(node, claimed, reason).await;
-        }
+        let next = if claimed.attempt >= max_attempts as i64 { JobStatus::Failed } else { JobStatus::Queued };
+        self.end_attempt(node, claimed, reason, next).await
+    }
+
+    /// Ends `claimed`'s attempt with `reason` added to the job's errors: the job moves to `next`
+    /// (failed, or queued for another attempt), if the lease is still this node's.
+    async fn end_attempt(&self, node: &str, claimed: &Claimed, reason: &str, next: JobStatus) -> Result<bool, StoreError> {
+        let finished = (next == JobStatus::Failed).then(now_ms);
         let done = sqlx::query(
-            "UPDATE jobs SET status = 'queued', error = COALESCE(error || '; ', '') || $1, lease_owner = NULL \
-             WHERE id = $2 AND lease_owner = $3 AND attempts = $4 AND status = 'proving'",
+            "UPDATE jobs SET status = $1, error = COALESCE(error || '; ', '') || $2, finished_ms = $3, lease_owner = NULL \
+             WHERE id = $4 AND lease_owner = $5 AND attempts = $6 AND status = 'proving'",
         )
+        .bind(next.as_str())
         .bind(reason)
+        .bind(finished)
         .bind(&claimed.id)
         .bind(node)
         .bind(claimed.attempt)

@@ -173,6 +173,18 @@ async fn post_all(client: &reqwest::Client, urls: &[String], bodies: Vec<String>
     answers
 }
 
+/// The ids of answers that must all be 202.
+fn queued_ids(answers: Vec<(u16, Value, Option<String>)>) -> Vec<String> {
+    answers
+        .into_iter()
+        .map(|(status, body, _)| {
+            assert_eq!(status, 202, "{body}");
+            assert_eq!(body["status"], "queued");
+            body["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_node_on_sqlite_proves_refuses_replays_throttles_and_drains() {
     let dir = tempfile::tempdir().unwrap();
@@ -215,15 +227,7 @@ r1cs = "{0}/product.r1cs"
         bodies.push(job("product", &json!({ "a": a, "b": ["5", "7"], "c": "11" })));
     }
     bodies.push(job("product", &json!({ "a": "3", "b": ["5", "0"], "c": "11" })));
-    let answers = post_all(&client, std::slice::from_ref(&base), bodies).await;
-    let ids: Vec<String> = answers
-        .iter()
-        .map(|(status, body, _)| {
-            assert_eq!(*status, 202, "{body}");
-            assert_eq!(body["status"], "queued");
-            body["id"].as_str().unwrap().to_string()
-        })
-        .collect();
+    let ids = queued_ids(post_all(&client, std::slice::from_ref(&base), bodies).await);
     let done = wait_all(&client, &base, &ids, Duration::from_secs(300)).await;
     let squares_vk = PreparedKey::new(&read_verifying_key(&d.join("verification_key.json")).unwrap());
     let product_vk = PreparedKey::new(&read_verifying_key(&circom.join("verification_key.json")).unwrap());
@@ -326,10 +330,7 @@ r1cs = "{0}/product.r1cs"
 
     // SIGTERM with jobs in flight: they finish, the node exits cleanly, no job is left leased.
     let bodies: Vec<String> = (10..30).map(|a| job("product", &json!({ "a": a, "b": ["5", "7"], "c": "11" }))).collect();
-    let ids: Vec<String> = post_all(&client, std::slice::from_ref(&base), bodies).await.into_iter().map(|(s, b, _)| {
-        assert_eq!(s, 202, "{b}");
-        b["id"].as_str().unwrap().to_string()
-    }).collect();
+    let ids: Vec<String> = queued_ids(post_all(&client, std::slice::from_ref(&base), bodies).await);
     node.signal("-TERM");
     assert!(node.wait_exit(Duration::from_secs(120)).success(), "the node did not exit cleanly on SIGTERM");
     let store = zkbatch_relayer::store::Store::open(&d.join("zkbatch.db")).await.unwrap();
@@ -372,7 +373,7 @@ async fn three_nodes_on_postgres_prove_every_job_once_through_a_kill_and_a_drain
     let d = dir.path();
     let inputs = builtin(d, "merkle-4", 300);
     let anvil = zkbatch_testing::anvil().spawn();
-    let (verifiers, relay) = deploy(d, &anvil);
+    let (verifiers, relay, registry) = deploy(d, &anvil);
     std::fs::write(
         d.join("zkbatch.toml"),
         format!(
@@ -402,11 +403,7 @@ vk = "verification_key.json"
     let jobs = zkbatch_service::jobs::Jobs::new(store);
 
     let bodies = inputs.iter().map(|i| json!({ "circuit": "merkle", "input": i, "submit": true }).to_string()).collect();
-    let answers = post_all(&client, &urls, bodies).await;
-    let ids: Vec<String> = answers.iter().map(|(s, b, _)| {
-        assert_eq!(*s, 202, "{b}");
-        b["id"].as_str().unwrap().to_string()
-    }).collect();
+    let ids = queued_ids(post_all(&client, &urls, bodies).await);
     let mut nodes = nodes.into_iter();
     let (a, b, mut c) = (nodes.next().unwrap(), nodes.next().unwrap(), nodes.next().unwrap());
     kill_mid_proof(&b, &jobs, "b").await;
@@ -445,7 +442,6 @@ vk = "verification_key.json"
     let metrics = client.get(format!("{}/metrics", a.url)).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("zkbatch_jobs_lease_expiries_total"), "{metrics}");
     drop(b);
-    let registry = relay.lines().find_map(|l| l.strip_prefix("registry = ")).unwrap().trim_matches('"').to_string();
     confirmed_once(&client, &a.url, &ids, &anvil, &registry).await;
     drop(relayer);
     drop(a);
@@ -467,8 +463,8 @@ vk = "verification_key.json"
 
 /// The registry and the circuit's verifiers deployed on `anvil` by `zkbatch deploy` (anvil's
 /// account 0), and relayer.key (account 1) written: the `[[circuits]]` keys and the `[relay]` table
-/// of a zkbatch.toml for them.
-fn deploy(dir: &Path, anvil: &alloy::node_bindings::AnvilInstance) -> (String, String) {
+/// of a zkbatch.toml for them, and the registry's address.
+fn deploy(dir: &Path, anvil: &alloy::node_bindings::AnvilInstance) -> (String, String, String) {
     std::fs::write(dir.join("relayer.key"), alloy::hex::encode(anvil.keys()[1].to_bytes())).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_zkbatch"))
         .current_dir(dir)
@@ -487,7 +483,7 @@ fn deploy(dir: &Path, anvil: &alloy::node_bindings::AnvilInstance) -> (String, S
         anvil.endpoint(),
         relayer["registry"]
     );
-    (verifiers, relay)
+    (verifiers, relay, relayer["registry"].as_str().unwrap().to_string())
 }
 
 /// Waits until every job's proof is confirmed on-chain; then counts the registry's
@@ -527,7 +523,7 @@ async fn submitted_jobs_are_confirmed_on_chain_exactly_once() {
     let d = dir.path();
     let inputs = builtin(d, "squares-2", 20);
     let anvil = zkbatch_testing::anvil().spawn();
-    let (verifiers, relay) = deploy(d, &anvil);
+    let (verifiers, relay, registry) = deploy(d, &anvil);
     std::fs::write(
         d.join("zkbatch.toml"),
         format!("listen = \"127.0.0.1:0\"\nroles = [\"prove\", \"relay\"]\nworkers = 2\n[[circuits]]\nid = \"squares\"\nbuiltin = \"squares-2\"\npk = \"circuit.pk\"\n{verifiers}{relay}"),
@@ -536,12 +532,8 @@ async fn submitted_jobs_are_confirmed_on_chain_exactly_once() {
     let node = Node::start(d, "zkbatch.toml", &[]);
     let client = http();
     let bodies: Vec<String> = inputs.iter().map(|i| json!({ "circuit": "squares", "input": i, "submit": true }).to_string()).collect();
-    let ids: Vec<String> = post_all(&client, std::slice::from_ref(&node.url), bodies).await.into_iter().map(|(s, b, _)| {
-        assert_eq!(s, 202, "{b}");
-        b["id"].as_str().unwrap().to_string()
-    }).collect();
+    let ids: Vec<String> = queued_ids(post_all(&client, std::slice::from_ref(&node.url), bodies).await);
     wait_all(&client, &node.url, &ids, Duration::from_secs(300)).await;
-    let registry = relay.lines().find_map(|l| l.strip_prefix("registry = ")).unwrap().trim_matches('"').to_string();
     confirmed_once(&client, &node.url, &ids, &anvil, &registry).await;
 }
 
