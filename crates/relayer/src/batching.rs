@@ -32,6 +32,11 @@ impl Mode {
         }
     }
 
+    /// A stored mode's name as a metric label: one of the modes' names, or `other`.
+    pub(crate) fn label(stored: &str) -> &'static str {
+        [Mode::Single, Mode::Batch].into_iter().map(Mode::as_str).find(|m| *m == stored).unwrap_or("other")
+    }
+
     /// The registry call for `proofs` on `verifier` (the single or the batch verifier, as the
     /// mode says).
     pub(crate) fn calldata(self, verifier: Address, proofs: &[EvmProof]) -> Bytes {

@@ -21,6 +21,33 @@ struct HistogramData {
     count: u64,
 }
 
+impl HistogramData {
+    fn observe(&mut self, bounds: &[f64], v: f64) {
+        if self.counts.is_empty() {
+            self.counts = vec![0; bounds.len()];
+        }
+        for (i, b) in bounds.iter().enumerate() {
+            if v <= *b {
+                self.counts[i] += 1;
+            }
+        }
+        self.sum += v;
+        self.count += 1;
+    }
+
+    /// The series `name_bucket{LABELS le=…}`, `name_sum{LABELS}` and `name_count{LABELS}`;
+    /// `labels` is empty or `key="value",`.
+    fn write(&self, out: &mut String, bounds: &[f64], name: &str, labels: &str) {
+        for (i, b) in bounds.iter().enumerate() {
+            let _ = writeln!(out, "{name}_bucket{{{labels}le=\"{b}\"}} {}", self.counts.get(i).copied().unwrap_or(0));
+        }
+        let _ = writeln!(out, "{name}_bucket{{{labels}le=\"+Inf\"}} {}", self.count);
+        let labels = labels.trim_end_matches(',');
+        let braces = if labels.is_empty() { String::new() } else { format!("{{{labels}}}") };
+        let _ = writeln!(out, "{name}_sum{braces} {}\n{name}_count{braces} {}", self.sum, self.count);
+    }
+}
+
 impl Histogram {
     /// A histogram with these bucket upper bounds (ascending; `+Inf` is added).
     pub const fn new(bounds: &'static [f64]) -> Histogram {
@@ -29,27 +56,39 @@ impl Histogram {
 
     /// Counts one observation.
     pub fn observe(&self, v: f64) {
-        let mut d = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        if d.counts.is_empty() {
-            d.counts = vec![0; self.bounds.len()];
-        }
-        for (i, b) in self.bounds.iter().enumerate() {
-            if v <= *b {
-                d.counts[i] += 1;
-            }
-        }
-        d.sum += v;
-        d.count += 1;
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).observe(self.bounds, v);
     }
 
     /// Appends the histogram's HELP, TYPE and series to `out`.
     pub fn render(&self, out: &mut String, name: &str, help: &str) {
-        let d = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
-        for (i, b) in self.bounds.iter().enumerate() {
-            let _ = writeln!(out, "{name}_bucket{{le=\"{b}\"}} {}", d.counts.get(i).copied().unwrap_or(0));
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).write(out, self.bounds, name, "");
+    }
+}
+
+/// A histogram per label value (e.g. gas per proof by submission mode), one set of series each.
+pub struct LabeledHistogram {
+    bounds: &'static [f64],
+    inner: Mutex<BTreeMap<&'static str, HistogramData>>,
+}
+
+impl LabeledHistogram {
+    /// A histogram per label with these bucket upper bounds (ascending; `+Inf` is added).
+    pub const fn new(bounds: &'static [f64]) -> LabeledHistogram {
+        LabeledHistogram { bounds, inner: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// Counts one observation for `label`.
+    pub fn observe(&self, label: &'static str, v: f64) {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).entry(label).or_default().observe(self.bounds, v);
+    }
+
+    /// Appends the histogram's HELP and TYPE and the series of each label (`key="label"`) to `out`.
+    pub fn render(&self, out: &mut String, name: &str, key: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        for (label, d) in self.inner.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            d.write(out, self.bounds, name, &format!("{key}=\"{label}\","));
         }
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {}\n{name}_sum {}\n{name}_count {}", d.count, d.sum, d.count);
     }
 }
 
@@ -113,6 +152,10 @@ macro_rules! metrics {
             /// Proofs refused with 400, by reason.
             rejected: Labeled,
             $( #[doc = $hhelp] pub(crate) $hfield: Histogram, )*
+            /// Transaction gas used divided by its proofs, by submission mode.
+            pub(crate) gas_per_proof: LabeledHistogram,
+            /// The chain as this relayer's submitter last saw it.
+            pub(crate) chain: ChainGauges,
         }
 
         impl Default for Metrics {
@@ -121,6 +164,8 @@ macro_rules! metrics {
                     $( $cfield: Counter::default(), )*
                     rejected: Labeled::default(),
                     $( $hfield: Histogram::new($bounds), )*
+                    gas_per_proof: LabeledHistogram::new(GAS_PER_PROOF),
+                    chain: ChainGauges::default(),
                 }
             }
         }
@@ -138,6 +183,8 @@ macro_rules! metrics {
                     let _ = writeln!(s, "zkbatch_relayer_proofs{{status=\"{status}\"}} {n}");
                 }
                 $( self.$hfield.render(&mut s, $hname, $hhelp.trim()); )*
+                self.gas_per_proof.render(&mut s, "zkbatch_relayer_gas_per_proof", "mode", "Transaction gas used divided by its proofs, by submission mode (single, batch).");
+                self.chain.render(&mut s);
                 s
             }
         }
@@ -172,10 +219,39 @@ metrics! {
     histograms {
         /// Proofs per confirmed batch transaction.
         batch_size: "zkbatch_relayer_batch_size" = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0],
-        /// Transaction gas used divided by its proofs.
-        gas_per_proof: "zkbatch_relayer_gas_per_proof" = &[40e3, 50e3, 60e3, 80e3, 100e3, 150e3, 200e3, 250e3, 300e3, 400e3],
         /// Seconds from acceptance to confirmation.
         submission_latency: "zkbatch_relayer_submission_latency_seconds" = &[0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0],
+    }
+}
+
+/// Bucket bounds of gas per proof: from large batches (under 50k) to a single verification (about 230k).
+const GAS_PER_PROOF: &[f64] = &[40e3, 50e3, 60e3, 80e3, 100e3, 150e3, 200e3, 250e3, 300e3, 400e3];
+
+/// What the submitter last read from the chain, for alerts on a stalled relayer or an empty
+/// signer: 0 until it has read them.
+#[derive(Default)]
+pub(crate) struct ChainGauges {
+    /// The latest block number.
+    pub(crate) head: AtomicU64,
+    /// The block of the last batch this relayer saw confirmed; the head when it started.
+    pub(crate) last_confirmed: AtomicU64,
+    /// The signer and its balance in wei.
+    pub(crate) signer: Mutex<Option<(String, u128)>>,
+}
+
+impl ChainGauges {
+    fn render(&self, out: &mut String) {
+        let head = self.head.load(Ordering::Relaxed);
+        if head == 0 {
+            return;
+        }
+        render_gauge(out, "zkbatch_relayer_chain_head_block", "The latest block number the relayer saw.", head);
+        let confirmed = self.last_confirmed.load(Ordering::Relaxed);
+        render_gauge(out, "zkbatch_relayer_last_confirmed_block", "The block of the last batch this relayer saw confirmed (the head when it started).", confirmed);
+        if let Some((signer, wei)) = self.signer.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            let _ = writeln!(out, "# HELP zkbatch_relayer_signer_balance_ether The signer's balance (ether).\n# TYPE zkbatch_relayer_signer_balance_ether gauge");
+            let _ = writeln!(out, "zkbatch_relayer_signer_balance_ether{{signer=\"{signer}\"}} {}", *wei as f64 / 1e18);
+        }
     }
 }
 

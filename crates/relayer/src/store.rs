@@ -278,6 +278,11 @@ impl Store {
         Ok(Store { pool, backend })
     }
 
+    /// The newest migration applied to this database (its version number).
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success").fetch_one(&self.pool).await?)
+    }
+
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -28,6 +28,8 @@ use crate::tx::{Failure, SubmitError, Transactions};
 
 /// How often the in-memory queue depth is re-read from the database.
 const QUEUE_RESYNC: Duration = Duration::from_millis(500);
+/// How often the chain's head and the signer's balance are read for the metrics.
+const CHAIN_READ: Duration = Duration::from_secs(5);
 /// The round's pause when there was nothing to do (new proofs wake it at once).
 const IDLE: Duration = Duration::from_millis(50);
 
@@ -39,6 +41,7 @@ pub(crate) struct Submitter {
     /// Estimated gas per (verifier, proofs, inputs per proof); see [`Submitter::estimate`].
     gas_cache: HashMap<(Address, usize, usize), u64>,
     last_resync: Instant,
+    last_chain_read: Instant,
 }
 
 impl Submitter {
@@ -52,6 +55,7 @@ impl Submitter {
             gas_model: GasModel::default(),
             gas_cache: HashMap::new(),
             last_resync: Instant::now(),
+            last_chain_read: Instant::now(),
         }
     }
 
@@ -113,6 +117,10 @@ impl Submitter {
             self.shared.resync_queue().await?;
         }
         let pending = store.pending_batches(signer).await?.len();
+        let head = self.read_chain().await?;
+        // Blocks since the last confirmation count from here: nothing was waiting on this
+        // relayer before it started.
+        self.shared.metrics.chain.last_confirmed.fetch_max(head, Ordering::Relaxed);
         tracing::info!(signer = %self.txs.from(), chain_id, nonce = self.next_nonce, pending_batches = pending, "submitter started");
         Ok(())
     }
@@ -124,6 +132,9 @@ impl Submitter {
         if self.last_resync.elapsed() >= QUEUE_RESYNC {
             self.shared.resync_queue().await?;
             self.last_resync = Instant::now();
+        }
+        if self.last_chain_read.elapsed() >= CHAIN_READ {
+            self.read_chain().await?;
         }
         let shared = self.shared.clone();
         let mut progress = false;
@@ -145,6 +156,16 @@ impl Submitter {
             in_flight += 1;
         }
         Ok(progress)
+    }
+
+    /// Reads the head and the signer's balance into the metrics; returns the head.
+    async fn read_chain(&mut self) -> Result<u64, SubmitError> {
+        let (head, balance) = self.txs.head_and_balance().await?;
+        let chain = &self.shared.metrics.chain;
+        chain.head.store(head, Ordering::Relaxed);
+        *chain.signer.lock().unwrap_or_else(|p| p.into_inner()) = Some((self.txs.from().to_string(), balance));
+        self.last_chain_read = Instant::now();
+        Ok(head)
     }
 
     /// Closes, checks, records and broadcasts one batch if one is due; true if it did anything.

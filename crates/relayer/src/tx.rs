@@ -8,6 +8,7 @@
 //! batch up, its proofs back to the queue.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use alloy::consensus::TxEnvelope;
@@ -21,6 +22,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportErrorKind};
 use zkbatch_evm::Revert;
 
+use crate::batching::Mode;
 use crate::fees::{self, AboveCap, Fees};
 use crate::shared::Shared;
 use crate::store::{now_ms, PendingBatch, StoreError, TxRecord};
@@ -179,6 +181,13 @@ impl Transactions {
         Ok((self.chain_id, pending))
     }
 
+    /// The latest block number and the signer's balance (wei).
+    pub(crate) async fn head_and_balance(&self) -> Result<(u64, u128), SubmitError> {
+        let head = self.rpc("eth_blockNumber", self.provider.get_block_number()).await?;
+        let balance = self.rpc("eth_getBalance", self.provider.get_balance(self.from)).await?;
+        Ok((head, u128::try_from(balance).unwrap_or(u128::MAX)))
+    }
+
     /// `eth_estimateGas` for a call from this signer.
     pub(crate) async fn estimate_gas(&self, request: TransactionRequest) -> Result<u64, SubmitError> {
         self.rpc("eth_estimateGas", self.provider.estimate_gas(request.with_from(self.from))).await
@@ -242,7 +251,8 @@ impl Transactions {
                 metrics.batches_confirmed.inc();
                 metrics.proofs_confirmed.add(waits.len() as u64);
                 metrics.batch_size.observe(batch.size as f64);
-                metrics.gas_per_proof.observe(gas as f64 / batch.size.max(1) as f64);
+                metrics.gas_per_proof.observe(Mode::label(&batch.mode), gas as f64 / batch.size.max(1) as f64);
+                metrics.chain.last_confirmed.fetch_max(block, Ordering::Relaxed);
                 for w in waits {
                     metrics.submission_latency.observe(w as f64 / 1000.0);
                 }

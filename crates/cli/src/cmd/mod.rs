@@ -6,6 +6,7 @@ mod calldata;
 mod deploy;
 mod inputs;
 mod jobs;
+mod migrate;
 mod prove;
 mod relay;
 mod serve;
@@ -101,12 +102,19 @@ pub(crate) enum Command {
         dies loses none: its jobs are proved again once their leases expire. SIGTERM drains.\n\n\
         API: POST /v1/jobs {\"circuit\", \"input\", \"submit\", \"client_id\"}; GET /v1/jobs/ID?wait=30;\n\
         GET /v1/circuits, /metrics, /healthz, /readyz; with the relay role POST /v1/proofs as `zkbatch relay`.\n\
+        The API's OpenAPI document is GET /v1/openapi.json; open /docs in a browser to read and try it.\n\
         Flags override the file's values; each flag's environment variable (ZKBATCH_ and its name in\n\
         capitals) stands in for it.")]
     Serve(serve::ServeArgs),
     /// Show a `zkbatch serve` node's jobs: one job (waiting for it with --wait), or the counts per status.
     #[command(after_help = "Examples:\n  zkbatch jobs http://127.0.0.1:8080\n  zkbatch jobs http://127.0.0.1:8080 5f0c…e1 --wait 60")]
     Jobs(jobs::JobsArgs),
+    /// Bring a database's schema up to date (nodes do it at start too): run once before a new version's nodes.
+    #[command(after_help = "Examples:\n  zkbatch migrate --database postgres://zkbatch@db/zkbatch\n  \
+        ZKBATCH_DATABASE=zkbatch.db zkbatch migrate\n\n\
+        Migrations are versioned and applied in order under a lock, so nodes starting at once and this\n\
+        command never apply one twice; a database newer than this binary is refused.")]
+    Migrate(migrate::MigrateArgs),
     /// Post a proof to a relayer (and with --wait, wait for its transaction).
     #[command(after_help = "Example:\n  zkbatch submit proof.json public.json --circuit merkle-20 --wait")]
     Submit(submit::SubmitArgs),
@@ -132,6 +140,7 @@ impl Command {
             Command::Serve(args) => serve::run(out, args),
             Command::Submit(args) => submit::run(out, args),
             Command::Jobs(args) => jobs::run(out, args),
+            Command::Migrate(args) => migrate::run(out, args),
             Command::Deploy(args) => deploy::run(out, args),
         }
     }

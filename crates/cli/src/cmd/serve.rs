@@ -19,6 +19,10 @@ pub(crate) struct ServeArgs {
     /// zkbatch.toml: roles, circuits, workers, leases, limits, and [relay] for the relay role.
     #[arg(long, env = "ZKBATCH_CONFIG")]
     config: Option<PathBuf>,
+    /// Check the configuration (the file with the flags and their environment variables over it)
+    /// and print it as the node would run it, then exit: nothing is loaded, opened or served.
+    #[arg(long)]
+    check_config: bool,
     #[command(flatten)]
     overrides: Overrides,
 }
@@ -88,7 +92,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 /// The configuration: the file (its relative paths taken from its folder), the flags over it.
-fn config(args: ServeArgs) -> Result<Config> {
+fn config(args: &ServeArgs) -> Result<Config> {
     let file = args.config.as_deref().map(Config::load).transpose()?;
     let config: Config = layered(file.as_ref(), &args.overrides).context(if file.is_some() {
         "the flags"
@@ -99,11 +103,21 @@ fn config(args: ServeArgs) -> Result<Config> {
     Ok(config)
 }
 
+fn role_names(config: &Config) -> Vec<&'static str> {
+    config.roles.iter().map(|r| if *r == Role::Prove { "prove" } else { "relay" }).collect()
+}
+
 pub(crate) fn run(out: &Output, args: ServeArgs) -> Result<()> {
-    let config = config(args)?;
+    let config = config(&args)?;
+    if args.check_config {
+        let roles = role_names(&config);
+        out.say(format!("configuration OK: roles {}, listening on {}, {} circuit(s)", roles.join(", "), config.listen, config.circuits.len()));
+        out.result(serde_json::to_value(&config)?);
+        return Ok(());
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let roles: Vec<&str> = config.roles.iter().map(|r| if *r == Role::Prove { "prove" } else { "relay" }).collect();
+        let roles = role_names(&config);
         let circuits: Vec<String> = config.circuits.iter().map(|c| c.id.clone()).collect();
         let database = config.database.display().to_string();
         let service = zkbatch_service::Service::start(config).await?;

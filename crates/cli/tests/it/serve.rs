@@ -464,7 +464,7 @@ vk = "verification_key.json"
 /// The registry and the circuit's verifiers deployed on `anvil` by `zkbatch deploy` (anvil's
 /// account 0), and relayer.key (account 1) written: the `[[circuits]]` keys and the `[relay]` table
 /// of a zkbatch.toml for them, and the registry's address.
-fn deploy(dir: &Path, anvil: &alloy::node_bindings::AnvilInstance) -> (String, String, String) {
+pub(crate) fn deploy(dir: &Path, anvil: &alloy::node_bindings::AnvilInstance) -> (String, String, String) {
     std::fs::write(dir.join("relayer.key"), alloy::hex::encode(anvil.keys()[1].to_bytes())).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_zkbatch"))
         .current_dir(dir)
