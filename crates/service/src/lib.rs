@@ -9,7 +9,8 @@
 //!   fence results, the hand-off to the relay queue in the proof's own transaction.
 //! - `worker`: the workers that claim and prove jobs, and the heartbeat that renews leases and
 //!   returns expired ones.
-//! - `api`: the HTTP API (axum).
+//! - `api`: the HTTP API (axum), its OpenAPI document (`/v1/openapi.json`) and the page that shows
+//!   it (`/docs`, Swagger UI embedded in the binary).
 //! - `metrics`: Prometheus metrics; `memory`, this process's memory as Linux reports it.
 //! - [`client`]: a client for the API (`zkbatch prove --remote`, `zkbatch jobs`).
 //! - `shared`: what the API, the workers and the heartbeat share.

@@ -5,9 +5,11 @@
 //!   (`scripts/bootstrap.sh` installs it; `make test` runs that first).
 //! - [`keys`]: deterministic keys and proofs, the same ones the forge fixtures hold.
 //! - [`postgres`]: a PostgreSQL server of a test's own.
+//! - [`chromium`]: headless Chromium, to render a page (its DOM, a screenshot).
 
 #![forbid(unsafe_code)]
 
+pub mod chromium;
 pub mod keys;
 pub mod postgres;
 

@@ -11,8 +11,10 @@
 //!   failed (long poll).
 //! - `GET /v1/circuits`, `GET /metrics`, `GET /healthz` (alive), `GET /readyz` (keys loaded).
 //! - `GET /v1/openapi.json`: the OpenAPI document, derived from the handlers and `views`' types.
+//! - `GET /docs`: that document in Swagger UI, embedded in the binary (`docs`).
 //! - With the relay role, the relayer's `POST /v1/proofs` and `GET /v1/proofs/{id}`.
 
+mod docs;
 mod views;
 
 use std::sync::atomic::Ordering;
@@ -64,6 +66,7 @@ pub(crate) fn router(state: AppState) -> Router {
     let doc = Arc::new(doc);
     router
         .route("/v1/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .merge(docs::routes()) // GET /docs: the page, not in the document (docs.rs says why)
         .fallback(relay_or_404)
         .layer(DefaultBodyLimit::max(state.config.http.body_limit_bytes))
         .with_state(state)
