@@ -242,6 +242,7 @@ impl Transactions {
             let Some(receipt) = receipt else { continue };
             let Some(block) = receipt.block_number else { continue };
             let latest = self.rpc("eth_blockNumber", self.provider.get_block_number()).await?;
+            metrics.chain.head.fetch_max(latest, Ordering::Relaxed);
             if latest + 1 < block + config.confirmations {
                 return Ok(false);
             }

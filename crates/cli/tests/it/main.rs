@@ -4,6 +4,7 @@
 mod api_page;
 mod circom;
 mod cli;
+mod manifests;
 mod relay;
 mod serve;
 mod serve_bench;

@@ -529,6 +529,16 @@ async fn live_node(dir: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut paths: BTreeSet<String> = doc["paths"].as_object().expect("paths").keys().cloned().collect();
     paths.insert("/v1/openapi.json".into());
     let text = client.get(format!("{}/metrics", node.url)).send().await.unwrap().text().await.unwrap();
+    // The series the alerts on a stalled relayer and an empty signer read carry the chain's values.
+    let value = |series: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no {series} in\n{text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let head = value("zkbatch_relayer_chain_head_block ");
+    assert!(head >= value("zkbatch_relayer_last_confirmed_block ") && value("zkbatch_relayer_last_confirmed_block ") > 0.0, "{text}");
+    let signer = format!("zkbatch_relayer_signer_balance_ether{{signer=\"{}\"}} ", anvil.addresses()[1]);
+    assert!(value(&signer) > 9000.0 && value(&signer) <= 10000.0, "anvil funds its accounts with 10,000 ether: {text}");
+    assert_eq!(value("zkbatch_relayer_gas_per_proof_count{mode=\"single\"} "), 1.0, "{text}");
     let mut names = BTreeSet::new();
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("# TYPE ") {

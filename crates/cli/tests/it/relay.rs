@@ -55,3 +55,29 @@ fn flags_beat_the_environment_which_beats_the_file() {
     let err = stderr(&relay(d, &[], &["--batch-max-size", "8"]));
     assert!(err.contains("give --config, or at least --rpc-url, --registry and --circuit"), "{err}");
 }
+
+/// `zkbatch migrate` (the Kubernetes migration Job's command) brings a new database to the newest
+/// schema, SQLite and PostgreSQL alike, and is a no-op the second time; a database it cannot open
+/// is an error that names it.
+#[test]
+fn migrate_brings_a_database_to_the_newest_schema_once() {
+    let newest: i64 = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../relayer/migrations/postgres"))
+        .expect("migrations")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.split('_').next()?.parse().ok())
+        .max()
+        .expect("a migration");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pg = zkbatch_testing::postgres::Postgres::start();
+    let sqlite = dir.path().join("zkbatch.db");
+    for database in [sqlite.to_str().unwrap(), pg.url.as_str()] {
+        for _ in 0..2 {
+            let out = Command::new(env!("CARGO_BIN_EXE_zkbatch")).args(["--json", "migrate"]).env("ZKBATCH_DATABASE", database).output().expect("zkbatch migrate");
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+            assert_eq!(report["schema_version"], newest, "{report}");
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_zkbatch")).args(["migrate", "--database", "postgres://nobody@127.0.0.1:9/none"]).output().expect("zkbatch migrate");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("opening the database"), "{}", String::from_utf8_lossy(&out.stderr));
+}
