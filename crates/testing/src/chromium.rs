@@ -13,28 +13,10 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 /// How long one run may take (a bound against a hang, not a speed requirement).
 const RUN_LIMIT: Duration = Duration::from_secs(120);
 
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
 /// /usr/bin/chromium, installed first when it is missing and we are root.
 pub fn chromium() -> PathBuf {
-    // Tests may render pages in parallel; one installs Chromium while the others wait (two
-    // apt-get runs at once would fight over dpkg's lock).
-    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _installing = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
-    let path = PathBuf::from(CHROMIUM);
-    if path.exists() {
-        return path;
-    }
-    assert!(is_root(), "Chromium is not installed: apt-get install chromium (this test installs it itself only as root)");
-    let ok = Command::new("bash")
-        .args(["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "apt-get install chromium failed");
-    assert!(path.exists(), "chromium installed but {CHROMIUM} is missing");
-    path
+    // fonts-liberation: the font Chromium recommends, so text renders on a bare machine.
+    crate::debian::ensure(&["chromium", "fonts-liberation"], || Some(PathBuf::from(CHROMIUM)).filter(|p| p.exists()))
 }
 
 /// A page as Chromium rendered it.

@@ -6,10 +6,12 @@
 //! - [`keys`]: deterministic keys and proofs, the same ones the forge fixtures hold.
 //! - [`postgres`]: a PostgreSQL server of a test's own.
 //! - [`chromium`]: headless Chromium, to render a page (its DOM, a screenshot).
+//! - [`debian`]: the Debian packages tests run, installed when missing (as root).
 
 #![forbid(unsafe_code)]
 
 pub mod chromium;
+pub mod debian;
 pub mod keys;
 pub mod postgres;
 

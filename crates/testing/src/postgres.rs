@@ -4,10 +4,6 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-}
-
 /// Debian's server binaries: /usr/lib/postgresql/<version>/bin.
 fn server_bin() -> Option<PathBuf> {
     let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql").ok()?.flatten().map(|e| e.path().join("bin")).collect();
@@ -16,20 +12,7 @@ fn server_bin() -> Option<PathBuf> {
 }
 
 fn install_postgres() -> PathBuf {
-    // Tests start servers in parallel; on a machine without PostgreSQL one of them installs it
-    // while the others wait (two apt-get runs at once would fight over dpkg's lock).
-    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _installing = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(bin) = server_bin() {
-        return bin;
-    }
-    assert!(is_root(), "PostgreSQL is not installed: apt-get install postgresql (this test installs it itself only as root)");
-    let ok = Command::new("bash")
-        .args(["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null"])
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(ok, "apt-get install postgresql failed");
-    server_bin().expect("postgresql installed but no initdb under /usr/lib/postgresql")
+    crate::debian::ensure(&["postgresql"], server_bin)
 }
 
 /// A PostgreSQL server of the test's own, stopped when dropped.
@@ -59,7 +42,7 @@ impl Postgres {
     pub fn start() -> Postgres {
         let bin = install_postgres();
         let dir = tempfile::tempdir().unwrap();
-        let root = is_root();
+        let root = crate::debian::is_root();
         if root {
             assert!(Command::new("chown").args(["-R", "postgres:postgres", dir.path().to_str().unwrap()]).status().unwrap().success());
         }

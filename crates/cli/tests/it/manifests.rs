@@ -655,7 +655,7 @@ async fn deployment_files_match_the_binary() {
     for (origin, _, template) in &pods {
         for c in template["spec"]["containers"].as_array().into_iter().flatten().filter(|c| is_zkbatch_image(c["image"].as_str().unwrap_or(""))) {
             let ports = c["ports"].as_array().cloned().unwrap_or_default();
-            let has_port = |p: &Value| ports.iter().any(|q| (p.is_string() && q["name"] == *p) || (p.is_u64() && q["containerPort"] == *p) || (p.is_string() && q["containerPort"].to_string() == *p.as_str().unwrap()));
+            let has_port = |p: &Value| ports.iter().any(|q| (p.is_string() && q["name"] == *p) || (p.is_u64() && q["containerPort"] == *p) || (p.is_string() && p.as_str().is_some_and(|s| q["containerPort"].as_u64().is_some_and(|n| n.to_string() == s))));
             for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
                 let get = &c[probe]["httpGet"];
                 if get.is_null() {
@@ -729,4 +729,27 @@ async fn deployment_files_match_the_binary() {
     // The base is read twice (alone and under the dev overlay): one line per finding.
     let found: Vec<String> = findings.0.into_inner().unwrap().into_iter().collect::<BTreeSet<_>>().into_iter().collect();
     assert!(found.is_empty(), "the deployment files have drifted from the binary:\n- {}", found.join("\n- "));
+}
+
+/// The alert rules and the scrape configuration as Prometheus itself reads them, and the rules'
+/// unit tests (deploy/prometheus/alerts_test.yml: series that fire each alert, and series that
+/// must not), with Debian's promtool.
+#[test]
+fn alert_rules_pass_their_promtool_tests() {
+    let promtool = zkbatch_testing::debian::promtool();
+    let dir = root().join("deploy/prometheus");
+    let run = |args: &[&str]| {
+        let out = Command::new(&promtool).current_dir(&dir).args(args).output().expect("promtool");
+        assert!(out.status.success(), "promtool {}:\n{}{}", args.join(" "), String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["check", "rules", "alerts.yml"]);
+    let tested = run(&["test", "rules", "alerts_test.yml"]);
+    assert!(tested.contains("SUCCESS"), "{tested}");
+    // The configuration names its rules where compose mounts them; here they are beside it.
+    let tmp = tempfile::tempdir().unwrap();
+    let config = read(&dir.join("prometheus.yml")).replace("/etc/prometheus/alerts.yml", &dir.join("alerts.yml").display().to_string());
+    let copy = tmp.path().join("prometheus.yml");
+    std::fs::write(&copy, config).unwrap();
+    run(&["check", "config", copy.to_str().unwrap()]);
 }
