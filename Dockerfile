@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # zkbatch's images, from one file (docker build --target NAME):
 #   runtime  (the default): the `zkbatch` binary alone, as a non-root user. `zkbatch serve` nodes of
 #            every role, `zkbatch migrate`, `zkbatch setup`.

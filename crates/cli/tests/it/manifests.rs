@@ -448,6 +448,33 @@ fn check_invocation(inv: &Invocation, help: &Help, findings: &Findings, tmp: &Pa
     Some(port)
 }
 
+/// The local chain's command lines (the tools image runs anvil: its entrypoint's flags and the
+/// manifest's) against the project's anvil's `--help`.
+fn check_anvil(compose: &Value, workloads: &[(String, Value)], entry: &[String], findings: &Findings) -> usize {
+    let help = Command::new(zkbatch_testing::tool("anvil")).arg("--help").output().expect("anvil --help");
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let known = |flag: &str| help.lines().any(|l| l.trim_start().starts_with('-') && l.trim_start().split([' ', ',']).any(|w| w == flag));
+    let mut lines: Vec<(String, Vec<String>)> = Vec::new();
+    for (name, svc) in compose["services"].as_object().into_iter().flatten() {
+        if svc["image"].as_str().is_some_and(|i| i.starts_with("zkbatch-tools")) {
+            lines.push((format!("compose service {name}"), strs(&svc["command"])));
+        }
+    }
+    for (file, doc) in workloads {
+        for c in doc["spec"]["template"]["spec"]["containers"].as_array().into_iter().flatten() {
+            if c["image"].as_str().is_some_and(|i| i.starts_with("zkbatch-tools")) {
+                lines.push((format!("{file} container {}", c["name"]), strs(&c["args"])));
+            }
+        }
+    }
+    for (origin, args) in &lines {
+        for flag in entry.iter().chain(args).filter(|a| a.starts_with('-')) {
+            findings.check(known(flag), || format!("{origin}: anvil has no flag {flag}"));
+        }
+    }
+    lines.len()
+}
+
 /// Metric names in a PromQL expression: `zkbatch_…` and `process_…` identifiers (not label names,
 /// which stand before `=` or inside `by (…)`).
 fn metric_names(expr: &str) -> BTreeSet<String> {
@@ -572,6 +599,10 @@ async fn deployment_files_match_the_binary() {
     // The Dockerfile: the package and binary it builds, what it copies, the tools it links.
     let dockerfile = read(&root.join("Dockerfile"));
     let (entry, cmd) = image_defaults(&dockerfile);
+    let tools_entry: Vec<String> = {
+        let line = dockerfile.lines().find(|l| l.starts_with("ENTRYPOINT [\"anvil\"")).expect("Dockerfile: the tools stage runs anvil");
+        serde_json::from_str(line["ENTRYPOINT".len()..].trim()).expect("ENTRYPOINT")
+    };
     let cli: toml::Table = toml::from_str(&read(&root.join("crates/cli/Cargo.toml"))).unwrap();
     let package = cli["package"]["name"].as_str().unwrap();
     let bin = cli["bin"].as_array().unwrap()[0]["name"].as_str().unwrap();
@@ -611,6 +642,8 @@ async fn deployment_files_match_the_binary() {
             listen_ports.insert(inv.origin.clone(), port);
         }
     }
+
+    assert!(check_anvil(&compose, &workloads, &tools_entry, &findings) >= 2, "no anvil command lines found");
 
     // compose: mounted files, secrets, dependencies; Prometheus's targets; Grafana's provisioning.
     let compose_dir = compose_file.parent().unwrap();
