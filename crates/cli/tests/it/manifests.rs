@@ -124,6 +124,9 @@ struct Invocation {
     mounts: BTreeMap<String, PathBuf>,
     /// Ports the container opens.
     ports: Vec<u16>,
+    /// How long the container has between SIGTERM and SIGKILL (seconds; Kubernetes' default 30,
+    /// compose's 10, when not set).
+    grace_s: u64,
 }
 
 /// The `zkbatch` command lines in a container's argv: itself, or each `zkbatch …` in a `sh -c`
@@ -205,8 +208,9 @@ fn compose_invocations(file: &Path, image_entry: &[String], image_cmd: &[String]
             mounts.insert(format!("/run/secrets/{s}"), dir.join(file));
         }
         let ports: Vec<u16> = strs(&svc["ports"]).iter().filter_map(|p| p.rsplit(':').next()?.parse().ok()).collect();
+        let grace_s = svc["stop_grace_period"].as_str().map_or(10, |g| g.trim_end_matches('s').parse().unwrap_or_else(|_| panic!("compose service {name}: stop_grace_period {g}: give seconds, e.g. 150s")));
         for argv in command_lines(&argv) {
-            out.push(Invocation { origin: format!("{} service {name}", shown(file)), argv, env: env.clone(), mounts: mounts.clone(), ports: ports.clone() });
+            out.push(Invocation { origin: format!("{} service {name}", shown(file)), argv, env: env.clone(), mounts: mounts.clone(), ports: ports.clone(), grace_s });
         }
     }
     (out, compose)
@@ -324,7 +328,8 @@ fn k8s_invocations(dir: &Path, inherited: &BTreeMap<String, BTreeMap<String, Pat
                 }
                 let ports: Vec<u16> = c["ports"].as_array().into_iter().flatten().filter_map(|p| p["containerPort"].as_u64()).map(|p| p as u16).collect();
                 for argv in command_lines(&argv) {
-                    out.push(Invocation { origin: origin.clone(), argv, env: env.clone(), mounts: mounts.clone(), ports: ports.clone() });
+                    let grace_s = pod["terminationGracePeriodSeconds"].as_u64().unwrap_or(30);
+                    out.push(Invocation { origin: origin.clone(), argv, env: env.clone(), mounts: mounts.clone(), ports: ports.clone(), grace_s });
                 }
             }
         }
@@ -441,6 +446,9 @@ fn check_invocation(inv: &Invocation, help: &Help, findings: &Findings, tmp: &Pa
     if let Some(key) = config["relay"]["key_file"].as_str() {
         findings.check(Path::new(key).is_file(), || format!("{}: the signer's key file {key} is in none of the container's volumes", inv.origin));
     }
+    // A node on SIGTERM drains for drain_timeout_ms: the container must be given longer.
+    let drain_ms = config["drain_timeout_ms"].as_u64().expect("drain_timeout_ms");
+    findings.check(inv.grace_s * 1000 > drain_ms, || format!("{}: stopped {} s after SIGTERM, but drains for up to {drain_ms} ms", inv.origin, inv.grace_s));
     let listen = config["listen"].as_str().expect("listen");
     let port: u16 = listen.rsplit(':').next().unwrap().parse().unwrap();
     findings.check(listen.starts_with("0.0.0.0:") || listen.starts_with("[::]:"), || format!("{}: listens on {listen}: other containers cannot reach it", inv.origin));
@@ -630,7 +638,7 @@ async fn deployment_files_match_the_binary() {
     for overlay in ["k8s/base", "k8s/overlays/dev"] {
         invocations.extend(k8s_invocations(&deploy_dir.join(overlay), &BTreeMap::new(), t, &findings, &mut workloads));
     }
-    invocations.push(Invocation { origin: "Dockerfile CMD".into(), argv: entry.iter().chain(&cmd).cloned().collect(), env: BTreeMap::new(), mounts: BTreeMap::new(), ports: Vec::new() });
+    invocations.push(Invocation { origin: "Dockerfile CMD".into(), argv: entry.iter().chain(&cmd).cloned().collect(), env: BTreeMap::new(), mounts: BTreeMap::new(), ports: Vec::new(), grace_s: 10 });
     for name in dockerfile.lines().filter_map(|l| l.strip_prefix("ENV ")?.split('=').next()) {
         findings.check(["serve", "deploy"].iter().any(|sub| help.has_env(sub, name)), || format!("Dockerfile: ENV {name} is not a variable zkbatch reads"));
     }
