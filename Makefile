@@ -77,6 +77,14 @@ bench-relayer: bootstrap
 bench-serve: bootstrap
 	cargo test --locked -p zkbatch-cli --test it serve_bench:: -- --ignored --nocapture
 
+# The job queue's coordination ceiling on one PostgreSQL (installed by the test when missing, as
+# root): the job table's real cycle (post, claim, heartbeat, complete) with 1, 8, 32 and 64 workers,
+# proving replaced by a fixed sleep (ZKBATCH_BENCH_QUEUE_SLEEP_MS, default 20; then 0); cycles/s,
+# claim and complete latency, the server's commits/s and CPU (figures in BENCHMARKS.md).
+.PHONY: bench-queue
+bench-queue:
+	cargo test --locked -p zkbatch-cli --test it queue_bench:: -- --ignored --nocapture
+
 # Recursive aggregation: the full halo2 circuit (pairing check) under MockProver, N = 1 and 2 valid,
 # and the invalid cases (also in `make test`), plus N = 4 (ignored there), alone, with cell counts,
 # columns and times on stderr. ZKBATCH_AGG_K picks 2^k rows.

@@ -5,6 +5,7 @@ mod api_page;
 mod circom;
 mod cli;
 mod manifests;
+mod queue_bench;
 mod relay;
 mod serve;
 mod serve_bench;
