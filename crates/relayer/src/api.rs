@@ -65,7 +65,17 @@ fn reject(metrics: &Metrics, reason: RejectReason) -> Response {
     error(StatusCode::BAD_REQUEST, reason.to_string())
 }
 
-async fn post_proof(State(state): State<AppState>, body: Bytes) -> Response {
+/// The client's IP address, when the server was started with it (`crate::serve` does).
+struct Source(Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Source, Self::Rejection> {
+        Ok(Source(parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip())))
+    }
+}
+
+async fn post_proof(State(state): State<AppState>, Source(source): Source, body: Bytes) -> Response {
     state.metrics.received.inc();
     let capacity = state.config.queue.capacity;
     // Refuse early, before the pairing check, when there is no room anyway.
@@ -84,12 +94,24 @@ async fn post_proof(State(state): State<AppState>, body: Bytes) -> Response {
     };
     let key = circuit.key.clone();
     let circuit_id = request.circuit.clone();
-    // A pairing check is milliseconds of CPU: off the async workers.
-    let checked = match tokio::task::spawn_blocking(move || intake::check(&key, &request)).await {
+    // Parsing checks every point (a G2 subgroup check among them): off the async workers too.
+    let parse_key = key.clone();
+    let parsed = match tokio::task::spawn_blocking(move || intake::parse(&parse_key, &request)).await {
         Ok(r) => r,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, format!("verification task failed: {e}")),
     };
-    let evm = match checked {
+    let (proof, public) = match parsed {
+        Ok(p) => p,
+        Err(reason) => return reject(&state.metrics, reason),
+    };
+    // Encoded first (cheap), refused after the pairing check as before: a proof both invalid and
+    // unencodable is refused as invalid.
+    let encoded = intake::encode(&proof, &public);
+    let evm = match state.verifier.verify(&circuit_id, key, proof, public, source).await {
+        Ok(()) => encoded,
+        Err(e) => Err(RejectReason::Verify(e)),
+    };
+    let evm = match evm {
         Ok(p) => p,
         Err(reason) => return reject(&state.metrics, reason),
     };
@@ -100,7 +122,7 @@ async fn post_proof(State(state): State<AppState>, body: Bytes) -> Response {
     }
     let key = evm.key();
     let id = key_hex(&key);
-    match state.store.insert_proof(key, &circuit_id, &evm.to_bytes()).await {
+    match state.writer.insert(key, &circuit_id, evm.to_bytes()).await {
         Ok(Inserted::New) => {
             state.metrics.accepted.inc();
             state.notify.notify_one();

@@ -107,6 +107,9 @@ pub struct Config {
     /// HTTP limits.
     #[serde(default)]
     pub http: HttpConfig,
+    /// How posted proofs are verified: in micro-batches.
+    #[serde(default)]
+    pub verify: VerifyConfig,
     /// Fee caps and replacement.
     #[serde(default)]
     pub fees: FeeConfig,
@@ -166,6 +169,23 @@ pub struct HttpConfig {
     pub body_limit_bytes: usize,
     /// A request taking longer is answered 408.
     pub request_timeout_ms: u64,
+}
+
+/// `[verify]`: posted proofs are verified in micro-batches, one multi-pairing for many, each
+/// request still answered for its own proof (the relayer's `verifier` module).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VerifyConfig {
+    /// Proofs verified together at most; 1 verifies each alone.
+    pub max_batch: usize,
+    /// How long a proof waits for others to join its batch when a verification thread is free
+    /// (ms). 0: batches form only while the threads are busy, so a lone proof never waits.
+    pub window_ms: u64,
+    /// Verification threads; 0: one per core.
+    pub threads: usize,
+    /// A client (IP address) whose proof failed verification has its proofs verified apart from
+    /// everyone else's for this long (ms), so its bad proofs never split others' batches.
+    pub quarantine_ms: u64,
 }
 
 /// `[fees]`: EIP-1559 fees.
@@ -229,6 +249,11 @@ impl Default for HttpConfig {
         HttpConfig { body_limit_bytes: 64 * 1024, request_timeout_ms: 10_000 }
     }
 }
+impl Default for VerifyConfig {
+    fn default() -> Self {
+        VerifyConfig { max_batch: 64, window_ms: 0, threads: 0, quarantine_ms: 60_000 }
+    }
+}
 impl Default for FeeConfig {
     fn default() -> Self {
         FeeConfig { max_fee_gwei: 200.0, max_priority_fee_gwei: 2.0, gas_margin_percent: 20, replace_after_ms: 60_000 }
@@ -290,6 +315,9 @@ impl Config {
         }
         if !(self.fees.max_priority_fee_gwei >= 0.0 && self.fees.max_priority_fee_gwei <= self.fees.max_fee_gwei) {
             return invalid("fees.max_priority_fee_gwei", "between 0 and max_fee_gwei", self.fees.max_priority_fee_gwei.to_string());
+        }
+        if !(1..=1024).contains(&self.verify.max_batch) {
+            return invalid("verify.max_batch", "1..=1024", self.verify.max_batch.to_string());
         }
         if self.http.body_limit_bytes < 1024 {
             return invalid("http.body_limit_bytes", "at least 1024", self.http.body_limit_bytes.to_string());

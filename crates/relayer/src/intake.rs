@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use zkbatch_evm::{EncodeError, EvmProof};
 use zkbatch_prover::snarkjs::{public_from_json, ProofJson};
 use zkbatch_prover::verify::{PreparedKey, VerifyError};
+use zkbatch_prover::{Fr, Proof};
 
 /// `POST /v1/proofs`'s body.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -52,10 +53,26 @@ impl RejectReason {
 }
 
 /// Parses, checks (every coordinate canonical and on its curve, inputs below r) and verifies a
-/// posted proof against the circuit's key; only a proof that passes may be queued.
+/// posted proof against the circuit's key; only a proof that passes may be queued. The relayer
+/// itself runs the same steps with the pairing check in a micro-batch: [`parse`], the check,
+/// [`encode`].
 pub fn check(key: &PreparedKey, request: &ProofRequest) -> Result<EvmProof, RejectReason> {
+    let (proof, public) = parse(key, request)?;
+    key.verify(&proof, &public)?;
+    encode(&proof, &public)
+}
+
+/// The proof and its public inputs, parsed and checked but for the pairing check: every
+/// coordinate canonical and on its curve, every input below r, as many inputs as the key takes.
+pub fn parse(key: &PreparedKey, request: &ProofRequest) -> Result<(Proof, Vec<Fr>), RejectReason> {
     let proof = request.proof.to_proof().map_err(|e| RejectReason::Proof(e.to_string()))?;
     let public = public_from_json(&request.public).map_err(|e| RejectReason::Public(e.to_string()))?;
-    key.verify(&proof, &public)?;
-    Ok(EvmProof::new(&proof, &public)?)
+    key.check_input_count(&public)?;
+    Ok((proof, public))
+}
+
+/// A verified proof in the chain's encoding (refused where the verifier contracts would refuse a
+/// point).
+pub fn encode(proof: &Proof, public: &[Fr]) -> Result<EvmProof, RejectReason> {
+    Ok(EvmProof::new(proof, public)?)
 }

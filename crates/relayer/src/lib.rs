@@ -35,6 +35,8 @@ mod shared;
 pub mod store;
 mod submitter;
 mod tx;
+mod verifier;
+mod writer;
 
 pub use config::Config;
 pub use api::{proof_json, PROMETHEUS_TEXT};

@@ -215,10 +215,16 @@ metrics! {
         batches_reverted: "zkbatch_relayer_batches_reverted_total",
         /// Transactions replaced with bumped fees.
         replacements: "zkbatch_relayer_replacements_total",
+        /// Pairing checks run on posted proofs: a batch's, each half's when it failed, a proof's alone.
+        verify_checks: "zkbatch_relayer_verify_checks_total",
     }
     histograms {
         /// Proofs per confirmed batch transaction.
         batch_size: "zkbatch_relayer_batch_size" = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0],
+        /// Posted proofs verified together (1: alone).
+        verify_batch_size: "zkbatch_relayer_verify_batch_size" = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0],
+        /// Accepted proofs stored in one commit.
+        commit_size: "zkbatch_relayer_intake_commit_size" = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
         /// Seconds from acceptance to confirmation.
         submission_latency: "zkbatch_relayer_submission_latency_seconds" = &[0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0],
     }

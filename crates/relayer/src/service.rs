@@ -21,6 +21,8 @@ use crate::metrics::Metrics;
 use crate::shared::Shared;
 use crate::store::{Store, StoreError};
 use crate::submitter::Submitter;
+use crate::verifier::Verifier;
+use crate::writer::Writer;
 
 /// Why the relayer did not start.
 #[derive(Debug, thiserror::Error)]
@@ -68,12 +70,15 @@ impl RelayRole {
         let url: url_error::Url = config.rpc_url.parse().map_err(|source| StartError::RpcUrl { url: config.rpc_url.clone(), source })?;
         // No fillers: the submitter sets every field itself and signs locally.
         let provider = ProviderBuilder::new().disable_recommended_fillers().connect_http(url).erased();
+        let metrics = Arc::new(Metrics::default());
         let shared = Arc::new(Shared {
             queued: AtomicUsize::new(store.queued_count().await?),
+            writer: Writer::start(store.clone(), metrics.clone()),
             store,
+            verifier: Verifier::start(config.verify.clone(), metrics.clone()),
             config,
             circuits,
-            metrics: Metrics::default(),
+            metrics,
             notify: Notify::new(),
         });
         Ok(RelayRole { shared, provider, signer })
@@ -142,7 +147,9 @@ pub fn serve(listener: tokio::net::TcpListener, router: Router, mut shutdown: wa
         let stop = async move {
             let _ = shutdown.wait_for(|s| *s).await;
         };
-        if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(stop).await {
+        // With the peer's address: the proof verifier keeps a client whose proofs fail apart.
+        let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(stop).await {
             tracing::error!(error = %e, "HTTP server stopped");
         }
     })

@@ -2,6 +2,7 @@
 //! the metrics, and the in-memory count of queued proofs behind the 429 threshold.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use tokio::sync::Notify;
 
@@ -9,13 +10,19 @@ use crate::circuits::Circuits;
 use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
+use crate::verifier::Verifier;
+use crate::writer::Writer;
 
 /// One relayer's shared state, held in an `Arc` by both tasks.
 pub(crate) struct Shared {
     pub(crate) store: Store,
     pub(crate) config: Config,
     pub(crate) circuits: Circuits,
-    pub(crate) metrics: Metrics,
+    pub(crate) metrics: Arc<Metrics>,
+    /// Verifies posted proofs in micro-batches.
+    pub(crate) verifier: Verifier,
+    /// Stores accepted proofs in group commits.
+    pub(crate) writer: Writer,
     /// Proofs queued and not yet in a transaction (the 429 threshold).
     pub(crate) queued: AtomicUsize,
     /// Wakes the submitter when a proof arrives.

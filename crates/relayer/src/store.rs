@@ -294,6 +294,18 @@ impl Store {
         Store::insert_proof_in(&mut db, key, circuit, data).await
     }
 
+    /// Stores accepted proofs as queued in one transaction (one commit, one sync to disk for all),
+    /// each answered as [`Store::insert_proof`] answers it alone; a failure stores none of them.
+    pub async fn insert_proofs(&self, proofs: &[(B256, &str, &[u8])]) -> Result<Vec<Inserted>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut inserted = Vec::with_capacity(proofs.len());
+        for (key, circuit, data) in proofs {
+            inserted.push(Store::insert_proof_in(&mut tx, *key, circuit, data).await?);
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
     /// [`Store::insert_proof`] on a connection (in a transaction) the caller holds: the proving
     /// service records a proof and queues it for the chain in one transaction.
     pub async fn insert_proof_in(db: &mut sqlx::AnyConnection, key: B256, circuit: &str, data: &[u8]) -> Result<Inserted, StoreError> {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use alloy_primitives::Address;
 use serde::{Deserialize, Serialize};
 use zkbatch_prover::circuits::CircuitSpec;
-use zkbatch_relayer::config::{self as relay, BatchConfig, FeeConfig, QueueConfig as RelayQueueConfig, RetryConfig};
+use zkbatch_relayer::config::{self as relay, BatchConfig, FeeConfig, QueueConfig as RelayQueueConfig, RetryConfig, VerifyConfig};
 
 /// What is wrong with a configuration.
 #[derive(Debug, thiserror::Error)]
@@ -262,6 +262,9 @@ pub struct RelayConfig {
     /// The relay queue's bound (posted proofs).
     #[serde(default)]
     pub queue: RelayQueueConfig,
+    /// How posted proofs are verified (in micro-batches).
+    #[serde(default)]
+    pub verify: VerifyConfig,
     /// Fee caps and replacement.
     #[serde(default)]
     pub fees: FeeConfig,
@@ -393,6 +396,7 @@ impl Config {
             batch: r.batch.clone(),
             queue: r.queue.clone(),
             http: relay::HttpConfig::default(),
+            verify: r.verify.clone(),
             fees: r.fees.clone(),
             retry: r.retry.clone(),
             circuits: self

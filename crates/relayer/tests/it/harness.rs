@@ -24,7 +24,7 @@ use zkbatch_evm::solc::find_solc;
 use zkbatch_prover::circuits::SquaresCircuit;
 use zkbatch_prover::snarkjs::{public_to_json, ProofJson};
 use zkbatch_prover::{Prover, ProvingKey};
-use zkbatch_relayer::config::{BatchConfig, CircuitConfig, Config, FeeConfig, HttpConfig, QueueConfig, RetryConfig};
+use zkbatch_relayer::config::{BatchConfig, CircuitConfig, Config, FeeConfig, HttpConfig, QueueConfig, RetryConfig, VerifyConfig};
 use zkbatch_solgen::{groth16_batch_verifier, groth16_verifier, VerifierError, VerifierOptions};
 
 pub(crate) const CIRCUIT: &str = "squares-2";
@@ -133,6 +133,7 @@ pub(crate) fn config(dir: &Path, chain: &Chain, circuit: &Circuit) -> Config {
         batch: BatchConfig { max_size: 8, max_wait_ms: 200, max_in_flight: 4 },
         queue: QueueConfig::default(),
         http: HttpConfig::default(),
+        verify: VerifyConfig::default(),
         fees: FeeConfig::default(),
         retry: RetryConfig { initial_backoff_ms: 100, max_backoff_ms: 1_000, rpc_timeout_ms: 2_000, max_reverts: 3, orphan_after_ms: 120_000 },
         circuits: vec![CircuitConfig { id: CIRCUIT.into(), vk: Some(circuit.vk_path.clone()), verifier: chain.verifier, batch_verifier: Some(chain.batch_verifier) }],
@@ -154,6 +155,13 @@ pub(crate) struct Reply {
 impl Http {
     pub(crate) fn new(base: String) -> Http {
         Http { client: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("client"), base }
+    }
+
+    /// A client whose connections come from `local` (another loopback address: another client
+    /// as the relayer sees it).
+    pub(crate) fn from_address(base: String, local: std::net::IpAddr) -> Http {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).local_address(local).build().expect("client");
+        Http { client, base }
     }
 
     pub(crate) async fn post(&self, path: &str, body: String) -> Result<Reply, reqwest::Error> {

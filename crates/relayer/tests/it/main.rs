@@ -5,6 +5,7 @@
 
 mod e2e;
 mod harness;
+mod intake;
 mod load;
 mod migrations;
 mod postgres;
