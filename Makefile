@@ -65,10 +65,12 @@ bench-circom: bootstrap
 bench-msm:
 	cargo bench --locked -p zkbatch-prover --bench msm
 
-# The relayer under load: ZKBATCH_BENCH_PROOFS proofs (default 10,000) posted over HTTP to a relayer on
-# anvil + SQLite; proofs/s accepted and confirmed, gas per proof (figures in BENCHMARKS.md).
+# The relayer under load (release build): ZKBATCH_BENCH_PROOFS proofs (default 10,000) posted over HTTP
+# by 64 clients to relayers on anvil + SQLite; intake checked one by one and in micro-batches, with 0, 10
+# and 50 % bad proofs and under a hostile client; accepted/s, p50/p99 latency, proofs per pairing check;
+# confirmed/s and gas per proof (figures in BENCHMARKS.md).
 bench-relayer: bootstrap
-	cargo test --locked -p zkbatch-relayer --test it load:: -- --ignored --nocapture
+	cargo test --release --locked -p zkbatch-relayer --test it load:: -- --ignored --nocapture
 
 # The proving service against the CLI: ZKBATCH_BENCH_JOBS inputs (default 64) of merkle-20 and of the
 # circom merkle20 fixture, proved by `zkbatch prove --jobs 2` and by `zkbatch serve` (one node, two

@@ -9,7 +9,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use alloy::primitives::B256;
 use axum::body::Bytes;
@@ -107,7 +107,10 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
     // Encoded first (cheap), refused after the pairing check as before: a proof both invalid and
     // unencodable is refused as invalid.
     let encoded = intake::encode(&proof, &public);
-    let evm = match state.verifier.verify(&circuit_id, key, proof, public, source).await {
+    let checking = Instant::now();
+    let verified = state.verifier.verify(&circuit_id, key, proof, public, source).await;
+    state.metrics.verify_seconds.observe(checking.elapsed().as_secs_f64());
+    let evm = match verified {
         Ok(()) => encoded,
         Err(e) => Err(RejectReason::Verify(e)),
     };
@@ -122,7 +125,10 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
     }
     let key = evm.key();
     let id = key_hex(&key);
-    match state.writer.insert(key, &circuit_id, evm.to_bytes()).await {
+    let storing = Instant::now();
+    let inserted = state.writer.insert(key, &circuit_id, evm.to_bytes()).await;
+    state.metrics.store_seconds.observe(storing.elapsed().as_secs_f64());
+    match inserted {
         Ok(Inserted::New) => {
             state.metrics.accepted.inc();
             state.notify.notify_one();

@@ -223,6 +223,10 @@ metrics! {
         batch_size: "zkbatch_relayer_batch_size" = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0],
         /// Posted proofs verified together (1: alone).
         verify_batch_size: "zkbatch_relayer_verify_batch_size" = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 1024.0],
+        /// Seconds a posted proof spends in its pairing check, waiting for a thread included.
+        verify_seconds: "zkbatch_relayer_intake_verify_seconds" = &[0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0],
+        /// Seconds an accepted proof waits for its commit, the commit included.
+        store_seconds: "zkbatch_relayer_intake_store_seconds" = &[0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0],
         /// Accepted proofs stored in one commit.
         commit_size: "zkbatch_relayer_intake_commit_size" = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
         /// Seconds from acceptance to confirmation.

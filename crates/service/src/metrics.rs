@@ -32,6 +32,7 @@ pub(crate) struct Metrics {
     pub(crate) qap: Phase,
     pub(crate) msm: Phase,
     pub(crate) prove: Phase,
+    pub(crate) self_check: Phase,
     pub(crate) end_to_end: Phase,
 }
 
@@ -85,6 +86,7 @@ impl Metrics {
         self.qap.0.render(&mut s, "zkbatch_job_qap_seconds", "R1CS-to-QAP (FFTs) per job.");
         self.msm.0.render(&mut s, "zkbatch_job_msm_seconds", "The MSMs per job.");
         self.prove.0.render(&mut s, "zkbatch_job_prove_seconds", "Proving per job, witness to verified proof.");
+        self.self_check.0.render(&mut s, "zkbatch_job_self_check_seconds", "Verifying each proof made before storing it (one pairing check).");
         self.end_to_end.0.render(&mut s, "zkbatch_job_latency_seconds", "From acceptance (queued) to proved.");
         s
     }

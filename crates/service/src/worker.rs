@@ -86,7 +86,7 @@ async fn prove(node: &Arc<Node>, job: Claimed) {
 
 /// Writes a proved job (and, with `submit`, queues its proof for the chain in one transaction).
 async fn record(node: &Arc<Node>, job: &Claimed, proved: Proved) -> Result<bool, zkbatch_relayer::store::StoreError> {
-    let Proved { proof, public, report } = proved;
+    let Proved { proof, public, report, self_check } = proved;
     let relay = if job.submit {
         match EvmProof::new(&proof, &public) {
             Ok(evm) => Some((evm.key(), evm.to_bytes())),
@@ -112,6 +112,7 @@ async fn record(node: &Arc<Node>, job: &Claimed, proved: Proved) -> Result<bool,
         m.qap.0.observe(report.qap.as_secs_f64());
         m.msm.0.observe(report.msm().as_secs_f64());
         m.prove.0.observe(report.total.as_secs_f64());
+        m.self_check.0.observe(self_check.as_secs_f64());
         m.end_to_end.0.observe((now_ms() - job.created_ms).max(0) as f64 / 1e3);
         if outcome.relay.is_some() {
             if let Some((role, _)) = node.relay.get() {

@@ -1,6 +1,7 @@
-//! The load benchmark (`make bench-relayer`, ignored in `cargo test`), against relayers on anvil
-//! and SQLite files, N proofs (default 10,000; ZKBATCH_BENCH_PROOFS) posted over HTTP by 16
-//! concurrent clients:
+//! The load benchmark (`make bench-relayer`, ignored in `cargo test`; built with `--release`),
+//! against relayers on anvil and SQLite files: N proofs (default 10,000; ZKBATCH_BENCH_PROOFS)
+//! posted over HTTP by 64 concurrent clients (ZKBATCH_BENCH_CLIENTS), each posting its next proof
+//! when its last is answered:
 //!
 //! - **Intake**, side by side in one run: proofs checked one by one (`verify.max_batch = 1`, the
 //!   relayer before micro-batches) and in micro-batches (the default), with 0 %, 10 % and 50 % of
@@ -11,7 +12,12 @@
 //! - **End to end**: the all-good micro-batch run's proofs confirmed on-chain, each exactly once
 //!   by the registry's events; confirmed/s, gas per proof.
 //!
-//! Each run has a chain and a relayer of its own. No timing is asserted; every answer is.
+//! Each run has a chain and a relayer of its own; the relayer keeps submitting while proofs
+//! arrive. The clients share the relayer's cores (they run in this process), and so does anvil,
+//! at the lowest priority: a relayer's chain is another machine. ZKBATCH_BENCH_RUNS="one by
+//! one;micro-batches" picks runs by name; ZKBATCH_BENCH_VERIFY_THREADS and
+//! ZKBATCH_BENCH_VERIFY_WINDOW_MS set `verify.threads` and `verify.window_ms`. No timing is
+//! asserted; every answer is.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -42,6 +48,11 @@ struct Outcome {
     attacker_answered: u64,
     /// Proofs per pairing check, and pairing checks, from the relayer's metrics.
     mean_batch: f64,
+    /// Proofs stored per commit, from the relayer's metrics.
+    mean_commit: f64,
+    /// Mean milliseconds a request spent in its pairing check (waiting included) and its commit.
+    check_ms: f64,
+    commit_ms: f64,
     checks: f64,
 }
 
@@ -94,11 +105,11 @@ async fn run(dir: &std::path::Path, circuit: &Circuit, shape: &Run, posts: Vec<(
     let n = posts.len();
     let queue = Arc::new(tokio::sync::Mutex::new(posts));
     let start = Instant::now();
-    let mut clients = Vec::new();
-    let clients_n = std::env::var("ZKBATCH_BENCH_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
-    for _ in 0..clients_n {
+    let clients: usize = std::env::var("ZKBATCH_BENCH_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(64);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
         let (http, queue) = (http.clone(), queue.clone());
-        clients.push(tokio::spawn(async move {
+        tasks.push(tokio::spawn(async move {
             let mut seen = Vec::new();
             loop {
                 let Some((b, good)) = queue.lock().await.pop() else { break };
@@ -114,7 +125,7 @@ async fn run(dir: &std::path::Path, circuit: &Circuit, shape: &Run, posts: Vec<(
         }));
     }
     let mut latencies = Vec::with_capacity(n);
-    for c in clients {
+    for c in tasks {
         latencies.extend(c.await.expect("client"));
     }
     let seconds = start.elapsed().as_secs_f64();
@@ -127,6 +138,7 @@ async fn run(dir: &std::path::Path, circuit: &Circuit, shape: &Run, posts: Vec<(
     let value = |name: &str| metrics.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).unwrap_or(0.0);
     let batches = value("zkbatch_relayer_verify_batch_size_count");
     let refused = if shape.bad_every == 0 { 0 } else { n.div_ceil(shape.bad_every) };
+    let mean = |name: &str| value(&format!("{name}_sum")) / value(&format!("{name}_count")).max(1.0);
     let outcome = Outcome {
         accepted: n - refused,
         refused,
@@ -135,6 +147,9 @@ async fn run(dir: &std::path::Path, circuit: &Circuit, shape: &Run, posts: Vec<(
         p99_ms: percentile(&latencies, 0.99),
         attacker_answered: attacker_answered.load(Ordering::Relaxed),
         mean_batch: value("zkbatch_relayer_verify_batch_size_sum") / batches.max(1.0),
+        mean_commit: mean("zkbatch_relayer_intake_commit_size"),
+        check_ms: mean("zkbatch_relayer_intake_verify_seconds") * 1000.0,
+        commit_ms: mean("zkbatch_relayer_intake_store_seconds") * 1000.0,
         checks: value("zkbatch_relayer_verify_checks_total "),
     };
     if end_to_end {
@@ -221,8 +236,8 @@ async fn load_benchmark() {
         Run { name: "micro-batches, attacker, no quarantine", max_batch: 64, quarantine: false, bad_every: 0, attacker: true },
         batched("micro-batches, attacker", 0, true),
     ];
-    println!("| run | posts | accepted | refused | s | accepted/s | p50 ms | p99 ms | attacker's posts answered/s | proofs per batch | pairing checks |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| run | posts | accepted | refused | s | accepted/s | p50 ms | p99 ms | attacker's posts answered/s | proofs per pairing check | pairing checks | proofs per commit | ms in the check (mean) | ms in the commit (mean) |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     // ZKBATCH_BENCH_RUNS="one by one;micro-batches": only the runs of these names.
     let only: Vec<String> = std::env::var("ZKBATCH_BENCH_RUNS").map(|v| v.split(';').map(str::to_string).collect()).unwrap_or_default();
     for (i, shape) in runs.iter().enumerate() {
@@ -240,7 +255,7 @@ async fn load_benchmark() {
         let end_to_end = shape.max_batch > 1 && shape.bad_every == 0 && !shape.attacker;
         let o = run(&sub, &circuit, shape, posts, &attack, end_to_end).await;
         println!(
-            "| {} | {n} | {} | {} | {:.2} | {:.0} | {:.1} | {:.1} | {} | {:.1} | {:.0} |",
+            "| {} | {n} | {} | {} | {:.2} | {:.0} | {:.1} | {:.1} | {} | {:.1} | {:.0} | {:.1} | {:.1} | {:.1} |",
             shape.name,
             o.accepted,
             o.refused,
@@ -250,7 +265,10 @@ async fn load_benchmark() {
             o.p99_ms,
             if shape.attacker { format!("{:.0}", o.attacker_answered as f64 / o.seconds) } else { "—".into() },
             o.mean_batch,
-            o.checks
+            o.checks,
+            o.mean_commit,
+            o.check_ms,
+            o.commit_ms
         );
     }
 }
