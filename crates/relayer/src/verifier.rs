@@ -165,7 +165,12 @@ impl Scheduler {
             self.failing.remove(&lane);
         }
         let now = Instant::now();
-        self.quarantined.lock().unwrap_or_else(|p| p.into_inner()).retain(|_, until| *until > now);
+        let mut quarantined = self.quarantined.lock().unwrap_or_else(|p| p.into_inner());
+        quarantined.retain(|_, until| *until > now);
+        // A source's lane and its failure rate go with its quarantine, so sources that come and go
+        // (an attacker rotating addresses) leave nothing behind.
+        let lanes = &self.lanes;
+        self.failing.retain(|(circuit, source), _| source.is_none_or(|s| quarantined.contains_key(&s) || lanes.contains_key(&(circuit.clone(), Some(s)))));
     }
 
     fn enqueue(&mut self, circuit: String, pending: Pending) {
@@ -419,4 +424,22 @@ mod tests {
         assert!(per_round[0] > 8, "{per_round:?}");
         assert_eq!(&per_round[1..], &[8, 8], "{per_round:?}");
     }
+
+    /// A quarantined source's failure rate is kept while its quarantine lasts, and dropped with it.
+    #[test]
+    fn a_sources_failure_rate_goes_with_its_quarantine() {
+        let config = VerifyConfig { max_batch: 64, window_ms: 0, threads: 1, quarantine_ms: 60_000 };
+        let mut s = Scheduler::new(config, Arc::new(Metrics::default()));
+        let source = IpAddr::from(Ipv4Addr::new(10, 0, 0, 66));
+        let lane: Lane = ("c".into(), Some(source));
+        s.quarantined.lock().unwrap().insert(source, Instant::now() + Duration::from_secs(60));
+        s.running = 1;
+        s.finished(lane.clone(), 4, 4);
+        assert!(s.failing.get(&lane).is_some_and(|f| *f > 0.05), "{:?}", s.failing);
+        s.quarantined.lock().unwrap().insert(source, Instant::now());
+        s.running = 1;
+        s.finished(("c".into(), None), 4, 0);
+        assert!(s.failing.is_empty(), "{:?}", s.failing);
+    }
 }
+
