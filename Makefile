@@ -65,6 +65,12 @@ bench-circom: bootstrap
 bench-msm:
 	cargo bench --locked -p zkbatch-prover --bench msm
 
+# A pairing check's cost: one proof alone against batches of 1 to 64 in one RLC check, one thread
+# (figures in BENCHMARKS.md; the relayer's intake batch sizing is modelled on them).
+.PHONY: bench-verify
+bench-verify:
+	cargo bench --locked -p zkbatch-prover --bench verify
+
 # The relayer under load (release build): ZKBATCH_BENCH_PROOFS proofs (default 10,000) posted over HTTP
 # by 64 clients to relayers on anvil + SQLite; intake checked one by one and in micro-batches, with 0, 10
 # and 50 % bad proofs and under a hostile client; accepted/s, p50/p99 latency, proofs per pairing check;

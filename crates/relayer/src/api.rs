@@ -111,8 +111,9 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
     let verified = state.verifier.verify(&circuit_id, key, proof, public, source).await;
     state.metrics.verify_seconds.observe(checking.elapsed().as_secs_f64());
     let evm = match verified {
-        Ok(()) => encoded,
-        Err(e) => Err(RejectReason::Verify(e)),
+        Ok(Ok(())) => encoded,
+        Ok(Err(e)) => Err(RejectReason::Verify(e)),
+        Err(e) => return error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };
     let evm = match evm {
         Ok(p) => p,

@@ -49,6 +49,12 @@ type Lane = (String, Option<IpAddr>);
 /// A finished check: its lane, its proofs, how many failed.
 type Done = (Lane, usize, usize);
 
+/// A proof whose check never answered: its check panicked, or the relayer is stopping. Not a
+/// verdict on the proof: the client should post it again.
+#[derive(Debug, thiserror::Error)]
+#[error("the proof could not be checked (the relayer is stopping or its check failed); post it again")]
+pub(crate) struct Unanswered;
+
 /// The handle requests use; the scheduler task runs until every handle is dropped.
 pub(crate) struct Verifier {
     tx: mpsc::UnboundedSender<(String, Pending)>,
@@ -64,21 +70,22 @@ impl Verifier {
 
     /// Ok(()) only if `proof` is valid for `public` under `key` (the circuit `circuit`'s), as
     /// [`PreparedKey::verify`] answers, checked in a batch with others when others are waiting.
-    pub(crate) async fn verify(&self, circuit: &str, key: Arc<PreparedKey>, proof: Proof, public: Vec<Fr>, source: Option<IpAddr>) -> Result<(), VerifyError> {
+    pub(crate) async fn verify(&self, circuit: &str, key: Arc<PreparedKey>, proof: Proof, public: Vec<Fr>, source: Option<IpAddr>) -> Result<Result<(), VerifyError>, Unanswered> {
         let (reply, answer) = oneshot::channel();
         let pending = Pending { key: key.clone(), proof, public, source, reply };
         if let Err(mpsc::error::SendError((_, p))) = self.tx.send((circuit.to_string(), pending)) {
             // The scheduler is gone (the relayer is stopping): check it here, alone.
-            return tokio::task::spawn_blocking(move || key.verify(&p.proof, &p.public)).await.unwrap_or(Err(VerifyError::Invalid));
+            return tokio::task::spawn_blocking(move || key.verify(&p.proof, &p.public)).await.map_err(|_| Unanswered);
         }
-        // The scheduler answers every proof it takes, unless the runtime is shutting down.
-        answer.await.unwrap_or(Err(VerifyError::Invalid))
+        // The scheduler answers every proof it takes, unless its check panicked or the runtime is
+        // shutting down.
+        answer.await.map_err(|_| Unanswered)
     }
 }
 
 /// The batch size for a lane where a share `failing` of the proofs is bad, at most `max`. From a
-/// model of this machine's measured costs (a check of b proofs ≈ 1.46 + 0.265·b ms, one alone
-/// ≈ 1.0 ms) and of bisection's expected checks, the cost per proof is least near 1.5/√failing
+/// model of this machine's costs (`make bench-verify`: a check of b proofs ≈ 1.46 + 0.265·b ms,
+/// one alone ≈ 1.07 ms) and of bisection's expected checks, the cost per proof is least near 1.5/√failing
 /// (6 at 5 %, 15 at 1 %, 34 at 0.2 %) and one by one is cheapest from about 9 % bad. Measured
 /// under load, bisection costs more than the model says (its checks run one after another on one
 /// thread while the requests behind it wait), so lanes go one by one from 5 %.
@@ -213,7 +220,10 @@ impl Scheduler {
             let quarantine = Duration::from_millis(self.config.quarantine_ms);
             let job = move || {
                 let n = batch.len();
-                let failed = check(batch, lane.1.is_some(), &metrics, &quarantined, quarantine);
+                // A panic drops the batch's replies (each request gets `Unanswered`), and the
+                // scheduler still hears that the thread is free.
+                let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(batch, lane.1.is_some(), &metrics, &quarantined, quarantine)));
+                let failed = checked.unwrap_or(0);
                 let _ = done.send((lane, n, failed));
             };
             match &self.pool {
@@ -346,13 +356,13 @@ mod tests {
         let mut answers = Vec::new();
         // A first bad proof from the attacker, alone: it is quarantined (or not) from here on.
         let (p, x, attacker) = &batch[0];
-        answers.push(verifier.verify("c", key.clone(), p.clone(), x.clone(), Some(*attacker)).await);
+        answers.push(verifier.verify("c", key.clone(), p.clone(), x.clone(), Some(*attacker)).await.expect("answered"));
         let before = metrics.verify_checks.get();
         let tasks: Vec<_> = batch[1..]
             .iter()
             .map(|(p, x, s)| {
                 let (verifier, key, p, x, s) = (verifier.clone(), key.clone(), p.clone(), x.clone(), *s);
-                tokio::spawn(async move { verifier.verify("c", key, p, x, Some(s)).await })
+                tokio::spawn(async move { verifier.verify("c", key, p, x, Some(s)).await.expect("answered") })
             })
             .collect();
         for t in tasks {
@@ -411,7 +421,7 @@ mod tests {
                 .iter()
                 .map(|(p, x, ok)| {
                     let (verifier, key, p, x, ok) = (verifier.clone(), key.clone(), p.clone(), x.clone(), *ok);
-                    tokio::spawn(async move { (verifier.verify("c", key, p, x, None).await.is_ok(), ok) })
+                    tokio::spawn(async move { (verifier.verify("c", key, p, x, None).await.expect("answered").is_ok(), ok) })
                 })
                 .collect();
             for t in tasks {
