@@ -6,14 +6,15 @@
 //! default, arkworks' own parallelism confined to it) each take a lane's waiting proofs, up to
 //! the lane's batch size, whenever they are free, so batches form by themselves while the
 //! threads are busy and a request never waits on a free thread (unless `window_ms` asks it to
-//! wait for company). A batch that fails is split in halves until each bad proof is alone, and a
-//! proof alone is verified as before, so its refusal reads as it did.
+//! wait for company). A batch that fails is split in halves until each bad proof is alone, each
+//! part's check reusing what the first did for its proofs ([`Batch`]), and a proof alone is checked
+//! exactly as [`PreparedKey::verify`] checks it, so its refusal reads as it did.
 //!
 //! Bad proofs make batches cost more than they save (k bad among N cost about 2k·log₂(N/k)
 //! checks), so each lane keeps a running failure rate and sizes its batches by it: the full
 //! `max_batch` while proofs are good, smaller ones as failures rise, one by one from 5 % (see
-//! [`batch_cap`]). A lane full of bad proofs thus costs what one-by-one
-//! checking costs, never more.
+//! [`batch_cap`]). A lane full of bad proofs thus costs what one-by-one checking costs, never
+//! more.
 //!
 //! A source (the client's IP address) whose proof failed is quarantined for `quarantine_ms`: its
 //! proofs go to a lane of its own, never into a batch with anybody else's, and lanes take turns
@@ -23,12 +24,13 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rand::RngCore;
 use tokio::sync::{mpsc, oneshot};
-use zkbatch_prover::verify::{PreparedKey, VerifyError};
+use zkbatch_prover::verify::{Batch, PreparedKey, VerifyError};
 use zkbatch_prover::{Fr, Proof};
 
 use crate::config::VerifyConfig;
@@ -84,11 +86,13 @@ impl Verifier {
 }
 
 /// The batch size for a lane where a share `failing` of the proofs is bad, at most `max`. From a
-/// model of this machine's costs (`make bench-verify`: a check of b proofs ≈ 1.46 + 0.265·b ms,
-/// one alone ≈ 1.07 ms) and of bisection's expected checks, the cost per proof is least near 1.5/√failing
-/// (6 at 5 %, 15 at 1 %, 34 at 0.2 %) and one by one is cheapest from about 9 % bad. Measured
-/// under load, bisection costs more than the model says (its checks run one after another on one
-/// thread while the requests behind it wait), so lanes go one by one from 5 %.
+/// model of this machine's costs (`make bench-verify`, one thread: a first check of b proofs ≈
+/// 0.95 + 0.23·b ms, a part of them checked again ≈ 0.72 + 0.11·b ms, one alone ≈ 0.82 ms) and
+/// of bisection's expected checks, the cost per proof is least near 1.6/√failing (16 at 1 %, 7 at
+/// 5 %, 5 at 10 %, where it is 0.72 ms a proof against 0.93 one by one, measured on two threads).
+/// Under load that saving did not show: with 10 % bad, batches of 5 ran at 954–1,221 accepted
+/// proofs/s against 1,107–1,183 one by one (`make bench-relayer`, four runs each), so lanes go one
+/// by one from 5 %.
 pub(crate) fn batch_cap(failing: f64, max: usize) -> usize {
     if failing >= 0.05 {
         return 1;
@@ -96,7 +100,7 @@ pub(crate) fn batch_cap(failing: f64, max: usize) -> usize {
     if failing <= 0.0 {
         return max;
     }
-    ((1.5 / failing.sqrt()) as usize).clamp(1, max)
+    ((1.6 / failing.sqrt()) as usize).clamp(1, max)
 }
 
 /// How fast a lane's failure rate follows its proofs: each proof's weight.
@@ -261,30 +265,49 @@ fn check(batch: Vec<Pending>, quarantined_lane: bool, metrics: &Metrics, quarant
 }
 
 /// Each proof's answer, as [`PreparedKey::verify`] gives it: the whole batch in one check, and
-/// where that fails, each half, down to the proofs that fail alone. `checks` counts the
+/// where that fails, each half, down to the proofs that fail alone, every check reusing the work
+/// the first one did for each proof ([`zkbatch_prover::verify::Batch`]). `checks` counts the
 /// multi-pairings.
 pub(crate) fn verify_all(key: &PreparedKey, proofs: &[(&Proof, &[Fr])], rng: &mut impl RngCore, checks: &mut u64) -> Vec<Result<(), VerifyError>> {
-    bisect(key, proofs, false, rng, checks)
-}
-
-/// `known_bad`: the caller knows this part holds a bad proof (its sibling passed, their union did
-/// not), so checking it whole would tell nothing.
-fn bisect(key: &PreparedKey, proofs: &[(&Proof, &[Fr])], known_bad: bool, rng: &mut impl RngCore, checks: &mut u64) -> Vec<Result<(), VerifyError>> {
     if let [(proof, public)] = proofs {
         *checks += 1;
         return vec![key.verify(proof, public)];
     }
-    if !known_bad {
-        *checks += 1;
-        if key.verify_batch(proofs, rng) {
-            return proofs.iter().map(|_| Ok(())).collect();
+    let mut batch = key.batch(proofs, rng);
+    let mut out = Vec::with_capacity(proofs.len());
+    bisect(&mut batch, 0..proofs.len(), false, checks, &mut out);
+    // A proof refused for its input count is refused for that, as it would be alone.
+    for (answer, (_, public)) in out.iter_mut().zip(proofs) {
+        if answer.is_err() {
+            *answer = key.check_input_count(public).and(Err(VerifyError::Invalid));
         }
     }
-    let (left, right) = proofs.split_at(proofs.len() / 2);
-    let mut out = bisect(key, left, false, rng, checks);
-    let left_clean = out.iter().all(Result::is_ok);
-    out.extend(bisect(key, right, left_clean, rng, checks));
     out
+}
+
+/// Appends the answers for the proofs in `part`. `known_bad`: the caller knows this part holds a
+/// bad proof (its sibling passed, their union did not), so checking it whole would tell nothing.
+fn bisect(batch: &mut Batch<'_>, part: Range<usize>, known_bad: bool, checks: &mut u64, out: &mut Vec<Result<(), VerifyError>>) {
+    if part.len() == 1 && known_bad {
+        out.push(Err(VerifyError::Invalid));
+        return;
+    }
+    if !known_bad {
+        *checks += 1;
+        if batch.holds(part.clone()) {
+            out.extend(part.map(|_| Ok(())));
+            return;
+        }
+        if part.len() == 1 {
+            out.push(Err(VerifyError::Invalid));
+            return;
+        }
+    }
+    let middle = part.start + part.len() / 2;
+    let before = out.len();
+    bisect(batch, part.start..middle, false, checks, out);
+    let left_clean = out[before..].iter().all(Result::is_ok);
+    bisect(batch, middle..part.end, left_clean, checks, out);
 }
 
 #[cfg(test)]
@@ -401,7 +424,7 @@ mod tests {
         assert_eq!(batch_cap(0.5, 64), 1);
         let caps: Vec<usize> = (0..=60).map(|i| batch_cap(f64::from(i) / 1000.0, 64)).collect();
         assert!(caps.windows(2).all(|w| w[0] >= w[1]), "{caps:?}");
-        assert!((5..=8).contains(&batch_cap(0.04, 64)) && (10..=20).contains(&batch_cap(0.01, 64)), "{caps:?}");
+        assert!((6..=9).contains(&batch_cap(0.04, 64)) && (12..=20).contains(&batch_cap(0.01, 64)), "{caps:?}");
     }
 
     /// Half the proofs bad, no source known: after one batch that fails, the lane checks one by
