@@ -208,6 +208,7 @@ impl ProvingKey {
         expect("l_query", points.l.len(), r1cs.num_witness)?;
         expect("h_query", points.h.len(), self.reduction.h_len(ark_poly::EvaluationDomain::size(&domain)))?;
         expect("the verifying key's IC", pk.vk.gamma_abc_g1.len(), r1cs.num_instance)?;
+        crate::verify::check_key(&pk.vk).map_err(|e| e.to_string())?;
         if r1cs.num_instance == 0 {
             return Err("the circuit has no constant-one variable".into());
         }

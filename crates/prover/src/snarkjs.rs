@@ -50,6 +50,9 @@ pub enum FormatError {
         /// `nPublic` as the file gives it.
         n_public: usize,
     },
+    /// The verifying key has α, β, γ or δ at infinity.
+    #[error(transparent)]
+    Degenerate(#[from] crate::verify::DegenerateKey),
 }
 
 /// Why a snarkjs JSON file could not be read or written.
@@ -239,15 +242,16 @@ impl VerifyingKeyJson {
         }
     }
 
-    /// The verifying key; refuses what [`ProofJson::to_proof`] refuses, and an `IC` whose length
-    /// does not match `nPublic`.
+    /// The verifying key; refuses what [`ProofJson::to_proof`] refuses, an `IC` whose length
+    /// does not match `nPublic`, and a degenerate key ([`crate::verify::check_key`]; an IC point at
+    /// infinity is only warned about).
     pub fn to_vk(&self) -> Result<VerifyingKey, FormatError> {
         check_header(&self.protocol, &self.curve)?;
         // checked: nPublic comes from the file, and usize::MAX + 1 must be a refusal, not a panic.
         if self.n_public.checked_add(1) != Some(self.ic.len()) {
             return Err(FormatError::IcLength { ic: self.ic.len(), n_public: self.n_public });
         }
-        Ok(VerifyingKey {
+        let vk = VerifyingKey {
             alpha_g1: g1_from_json("vk_alpha_1", &self.vk_alpha_1)?,
             beta_g2: g2_from_json("vk_beta_2", &self.vk_beta_2)?,
             gamma_g2: g2_from_json("vk_gamma_2", &self.vk_gamma_2)?,
@@ -258,7 +262,11 @@ impl VerifyingKeyJson {
                 .enumerate()
                 .map(|(i, p)| g1_from_json(&format!("IC[{i}]"), p))
                 .collect::<Result<_, _>>()?,
-        })
+        };
+        for input in crate::verify::check_key(&vk)? {
+            tracing::warn!(input, "IC[{}] is the point at infinity: public input {input} is unconstrained, any value of it verifies", input + 1);
+        }
+        Ok(vk)
     }
 }
 

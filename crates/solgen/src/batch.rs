@@ -205,6 +205,7 @@ mstore(add(slot, 0x20), mload(0x60))"#
 pub fn groth16_batch_verifier(vk: &VerifyingKey, options: &VerifierOptions) -> Result<String, VerifierError> {
     let name = &options.contract_name;
     check_name(name)?;
+    zkbatch_prover::verify::check_key(vk)?;
     let n = match vk.gamma_abc_g1.len() {
         0 => return Err(VerifierError::NoIc),
         1 => return Err(VerifierError::NoPublicInputs),

@@ -50,6 +50,9 @@ pub enum VerifierError {
     /// The contract name is not a Solidity identifier.
     #[error("{0:?} is not a valid Solidity contract name")]
     Name(String),
+    /// The key has α, β, γ or δ at infinity: the verifier would accept any inputs.
+    #[error(transparent)]
+    Degenerate(#[from] zkbatch_prover::verify::DegenerateKey),
 }
 
 /// A contract name must be a Solidity identifier.
@@ -237,6 +240,7 @@ function decompressG2(w1, w0) -> x1, x0, y1, y0 {{
 pub fn groth16_verifier(vk: &VerifyingKey, options: &VerifierOptions) -> Result<String, VerifierError> {
     let name = &options.contract_name;
     check_name(name)?;
+    zkbatch_prover::verify::check_key(vk)?;
     if vk.gamma_abc_g1.is_empty() {
         return Err(VerifierError::NoIc);
     }

@@ -124,6 +124,25 @@ impl PreparedKey {
     }
 }
 
+/// A verifying key with one of α, β, γ, δ at the point at infinity: no setup makes one, and with γ or
+/// δ there the pairing with it is 1 whatever the proof holds, so proofs of any public inputs
+/// verify (with α or β there, e(α, β) = 1 and the equation loses its anchor).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("the verifying key's {0} is the point at infinity, which makes proofs of any public inputs verify; no setup makes such a key: regenerate or re-export it")]
+pub struct DegenerateKey(pub &'static str);
+
+/// Refuses a degenerate key ([`DegenerateKey`]); otherwise returns the public inputs (0-based)
+/// whose IC point is at infinity: such an input is unconstrained (any value verifies), which a
+/// circuit may intend but a caller should warn about.
+pub fn check_key(vk: &VerifyingKey) -> Result<Vec<usize>, DegenerateKey> {
+    use ark_ec::AffineRepr;
+    let points = [("α (vk_alpha_1)", vk.alpha_g1.is_zero()), ("β (vk_beta_2)", vk.beta_g2.is_zero()), ("γ (vk_gamma_2)", vk.gamma_g2.is_zero()), ("δ (vk_delta_2)", vk.delta_g2.is_zero())];
+    if let Some((name, _)) = points.iter().find(|(_, zero)| *zero) {
+        return Err(DegenerateKey(name));
+    }
+    Ok(vk.gamma_abc_g1.iter().skip(1).enumerate().filter(|(_, p)| p.is_zero()).map(|(i, _)| i).collect())
+}
+
 /// Ok(()) only if `proof` is valid for `public` under `vk` (one proof; see [`PreparedKey`] for many).
 pub fn verify(vk: &VerifyingKey, proof: &Proof, public: &[Fr]) -> Result<(), VerifyError> {
     PreparedKey::untabled(vk).verify(proof, public)

@@ -144,3 +144,43 @@ fn file_errors_name_the_file() {
     let err = snarkjs::read_proof(&path).unwrap_err().to_string();
     assert!(err.contains("proof.json") && err.contains("pi_c[0]") && err.contains("≥ the modulus"), "{err}");
 }
+
+/// A key with α, β, γ or δ at infinity is refused by name; with γ there, the proof (α, β, 0)
+/// verifies for any inputs, which is why. An IC point at infinity is read (with a warning): it
+/// leaves its input unconstrained, which a circuit may mean.
+#[test]
+fn a_degenerate_verifying_key_is_refused_and_an_ic_point_at_infinity_is_read() {
+    use ark_ec::AffineRepr;
+    let dir = tempfile::tempdir().unwrap();
+    let vk = snarkjs::read_verifying_key(&fixture("pub2/verification_key.json")).unwrap();
+    let mut degenerate = vk.clone();
+    degenerate.gamma_g2 = ark_bn254::G2Affine::zero();
+    let forged = zkbatch_prover::Proof { a: vk.alpha_g1, b: vk.beta_g2, c: ark_bn254::G1Affine::zero() };
+    let any: Vec<Fr> = (0..vk.gamma_abc_g1.len() - 1).map(|i| Fr::from(i as u64 + 7)).collect();
+    assert_eq!(verify(&degenerate, &forged, &any), Ok(()), "the forgery this refusal prevents");
+
+    type Break = fn(&mut zkbatch_prover::VerifyingKey);
+    let cases: [(&str, Break); 4] = [
+        ("vk_alpha_1", |k| k.alpha_g1 = ark_bn254::G1Affine::zero()),
+        ("vk_beta_2", |k| k.beta_g2 = ark_bn254::G2Affine::zero()),
+        ("vk_gamma_2", |k| k.gamma_g2 = ark_bn254::G2Affine::zero()),
+        ("vk_delta_2", |k| k.delta_g2 = ark_bn254::G2Affine::zero()),
+    ];
+    for (name, break_it) in cases {
+        let mut bad = vk.clone();
+        break_it(&mut bad);
+        let path = dir.path().join(format!("{name}.json"));
+        snarkjs::write_verifying_key(&path, &bad).unwrap();
+        let err = snarkjs::read_verifying_key(&path).unwrap_err();
+        assert!(matches!(err, FileError::Format { source: FormatError::Degenerate(_), .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains(name) && text.contains("point at infinity") && text.contains("any public inputs"), "{text}");
+    }
+
+    let mut open = vk.clone();
+    open.gamma_abc_g1[1] = ark_bn254::G1Affine::zero();
+    let path = dir.path().join("ic1.json");
+    snarkjs::write_verifying_key(&path, &open).unwrap();
+    assert_eq!(snarkjs::read_verifying_key(&path).unwrap(), open);
+    assert_eq!(zkbatch_prover::verify::check_key(&open), Ok(vec![0]));
+}
