@@ -119,11 +119,8 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
         Ok(p) => p,
         Err(reason) => return reject(&state.metrics, reason),
     };
-    // Reserve a queue slot; give it back unless a new row is stored.
-    if state.queued.fetch_add(1, Ordering::Relaxed) >= capacity {
-        state.queued.fetch_sub(1, Ordering::Relaxed);
-        return too_many(&state);
-    }
+    // The bound is enforced where the row is stored (the count and the insert are one step); the
+    // in-memory count above only refuses early what would surely not fit.
     let key = evm.key();
     let id = key_hex(&key);
     let storing = Instant::now();
@@ -131,12 +128,13 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
     state.metrics.store_seconds.observe(storing.elapsed().as_secs_f64());
     match inserted {
         Ok(Inserted::New) => {
+            state.queued.fetch_add(1, Ordering::Relaxed);
             state.metrics.accepted.inc();
             state.notify.notify_one();
             (StatusCode::ACCEPTED, Json(json!({ "id": id, "status": "queued" }))).into_response()
         }
+        Ok(Inserted::Full) => too_many(&state),
         Ok(Inserted::Existing { circuit }) => {
-            state.queued.fetch_sub(1, Ordering::Relaxed);
             state.metrics.duplicates.inc();
             if circuit != circuit_id {
                 return error(StatusCode::CONFLICT, format!("this proof was already accepted for circuit {circuit:?} (id {id})"));
@@ -148,7 +146,6 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
             }
         }
         Err(e) => {
-            state.queued.fetch_sub(1, Ordering::Relaxed);
             tracing::error!(error = %e, "storing a proof");
             error(StatusCode::SERVICE_UNAVAILABLE, format!("the proof could not be stored: {e}"))
         }

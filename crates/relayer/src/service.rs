@@ -73,7 +73,7 @@ impl RelayRole {
         let metrics = Arc::new(Metrics::default());
         let shared = Arc::new(Shared {
             queued: AtomicUsize::new(store.queued_count().await?),
-            writer: Writer::start(store.clone(), metrics.clone()),
+            writer: Writer::start(store.clone(), config.queue.capacity, metrics.clone()),
             store,
             verifier: Verifier::start(config.verify.clone(), metrics.clone()),
             config,

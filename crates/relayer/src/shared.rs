@@ -1,5 +1,5 @@
 //! What the HTTP API and the submitter share: the queue, the configuration, the circuits' keys,
-//! the metrics, and the in-memory count of queued proofs behind the 429 threshold.
+//! the metrics, and the in-memory count of queued proofs behind the early 429.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -23,7 +23,9 @@ pub(crate) struct Shared {
     pub(crate) verifier: Verifier,
     /// Stores accepted proofs in group commits.
     pub(crate) writer: Writer,
-    /// Proofs queued and not yet in a transaction (the 429 threshold).
+    /// Proofs queued and not yet in a transaction, as last counted (read again from the database
+    /// every 500 ms): a request that would surely not fit is refused early with it. The exact
+    /// bound is the store's ([`Store::insert_proofs`]).
     pub(crate) queued: AtomicUsize,
     /// Wakes the submitter when a proof arrives.
     pub(crate) notify: Notify,

@@ -71,6 +71,10 @@ fn migrations(backend: Backend) -> Migrator {
 /// strand a session lock).
 const SCHEMA_LOCK: &str = "SELECT pg_advisory_xact_lock(7297305)";
 
+/// The transaction-scoped advisory lock PostgreSQL instances take to count the queue and store
+/// accepted proofs as one step: the queue's bound holds exactly across instances.
+const INTAKE_LOCK: &str = "SELECT pg_advisory_xact_lock(7297307)";
+
 /// A proof's state, as `GET /v1/proofs/{id}` reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -209,6 +213,8 @@ pub enum Inserted {
         /// The circuit it was accepted for.
         circuit: String,
     },
+    /// Not stored: the queue held its capacity.
+    Full,
 }
 
 /// Which database a store is.
@@ -295,15 +301,46 @@ impl Store {
     }
 
     /// Stores accepted proofs as queued in one transaction (one commit, one sync to disk for all),
-    /// each answered as [`Store::insert_proof`] answers it alone; a failure stores none of them.
-    pub async fn insert_proofs(&self, proofs: &[(B256, &str, &[u8])]) -> Result<Vec<Inserted>, StoreError> {
+    /// each answered as [`Store::insert_proof`] answers it alone, except that a new proof finding
+    /// `capacity` proofs queued is not stored ([`Inserted::Full`]); a failure stores none of them.
+    /// The count and each insert are one step, so the bound holds exactly however many requests
+    /// (or, on PostgreSQL, relayer instances) store at once.
+    pub async fn insert_proofs(&self, proofs: &[(B256, &str, &[u8])], capacity: usize) -> Result<Vec<Inserted>, StoreError> {
         let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            (&mut *tx).execute(sqlx::raw_sql(INTAKE_LOCK)).await?;
+        }
         let mut inserted = Vec::with_capacity(proofs.len());
         for (key, circuit, data) in proofs {
-            inserted.push(Store::insert_proof_in(&mut tx, *key, circuit, data).await?);
+            inserted.push(Store::insert_bounded(&mut tx, *key, circuit, data, capacity).await?);
         }
         tx.commit().await?;
         Ok(inserted)
+    }
+
+    async fn insert_bounded(db: &mut sqlx::AnyConnection, key: B256, circuit: &str, data: &[u8], capacity: usize) -> Result<Inserted, StoreError> {
+        // One statement: on SQLite it is one write, so the count and the insert cannot interleave
+        // with another's (on PostgreSQL the transaction's lock does that).
+        let done = sqlx::query(
+            "INSERT INTO proofs (proof_key, circuit, data, status, received_ms) \
+             SELECT $1, $2, $3, 'queued', $4 WHERE (SELECT COUNT(*) FROM proofs WHERE status = 'queued') < $5 \
+             ON CONFLICT (proof_key) DO NOTHING",
+        )
+        .bind(key.to_vec())
+        .bind(circuit)
+        .bind(data.to_vec())
+        .bind(now_ms())
+        .bind(i64::try_from(capacity).unwrap_or(i64::MAX))
+        .execute(&mut *db)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(Inserted::New);
+        }
+        let row = sqlx::query("SELECT circuit FROM proofs WHERE proof_key = $1").bind(key.to_vec()).fetch_optional(&mut *db).await?;
+        match row {
+            Some(row) => Ok(Inserted::Existing { circuit: row.try_get("circuit")? }),
+            None => Ok(Inserted::Full),
+        }
     }
 
     /// [`Store::insert_proof`] on a connection (in a transaction) the caller holds: the proving

@@ -40,13 +40,14 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts the writer task (on the current tokio runtime).
-    pub(crate) fn start(store: Store, metrics: Arc<Metrics>) -> Writer {
+    /// Stores at most `capacity` queued proofs ([`Inserted::Full`] beyond).
+    pub(crate) fn start(store: Store, capacity: usize, metrics: Arc<Metrics>) -> Writer {
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(store, metrics, rx));
+        tokio::spawn(run(store, capacity, metrics, rx));
         Writer { tx }
     }
 
-    /// Stores `data` as a queued proof, as [`Store::insert_proof`] does, once its commit is durable.
+    /// Stores `data` as a queued proof, as [`Store::insert_proofs`] does, once its commit is durable.
     pub(crate) async fn insert(&self, key: B256, circuit: &str, data: Vec<u8>) -> Result<Inserted, WriteError> {
         let (reply, answer) = oneshot::channel();
         let row = Row { key, circuit: circuit.to_string(), data, reply };
@@ -57,7 +58,7 @@ impl Writer {
     }
 }
 
-async fn run(store: Store, metrics: Arc<Metrics>, mut rx: mpsc::UnboundedReceiver<Row>) {
+async fn run(store: Store, capacity: usize, metrics: Arc<Metrics>, mut rx: mpsc::UnboundedReceiver<Row>) {
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -67,7 +68,7 @@ async fn run(store: Store, metrics: Arc<Metrics>, mut rx: mpsc::UnboundedReceive
             }
         }
         let rows: Vec<(B256, &str, &[u8])> = group.iter().map(|r| (r.key, r.circuit.as_str(), r.data.as_slice())).collect();
-        let result = store.insert_proofs(&rows).await;
+        let result = store.insert_proofs(&rows, capacity).await;
         metrics.commit_size.observe(group.len() as f64);
         match result {
             Ok(inserted) => {

@@ -171,6 +171,50 @@ async fn full_queue_answers_429_with_retry_after() {
     relayer.stop().await;
 }
 
+/// The queue's bound holds under a burst over HTTP: 120 valid proofs posted 16 at a time to a
+/// queue of 10 that nothing drains leave exactly 10 rows and ten 202s, every other answer a 429.
+/// (The in-memory count, read again from the database every 500 ms, once dropped the slots of
+/// requests still committing: 114 rows for a capacity of 100. The store now enforces the bound;
+/// `queue_bound` tests it there, where removing the guard fails.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_many_times_the_capacity_stores_exactly_the_capacity() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut circuit = Circuit::new(dir.path(), 2);
+    let chain = Chain::start(&circuit, None).await;
+    let mut cfg = config(dir.path(), &chain, &circuit);
+    cfg.batch.max_size = 1000;
+    cfg.batch.max_wait_ms = 3_600_000;
+    cfg.queue.capacity = 10;
+    let relayer = Relayer::start(cfg).await.unwrap();
+    let http = Arc::new(Http::new(format!("http://{}", relayer.addr)));
+    let bodies: Vec<String> = (0..120).map(|_| {
+        let (p, x) = circuit.proof();
+        body(CIRCUIT, &p, &x)
+    }).collect();
+    let bodies = Arc::new(tokio::sync::Mutex::new(bodies));
+    let clients: Vec<_> = (0..16)
+        .map(|_| {
+            let (http, bodies) = (http.clone(), bodies.clone());
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                while let Some(b) = bodies.lock().await.pop() {
+                    statuses.push(http.post("/v1/proofs", b).await.expect("POST").status);
+                }
+                statuses
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for c in clients {
+        statuses.extend(c.await.unwrap());
+    }
+    let accepted = statuses.iter().filter(|s| **s == 202).count();
+    assert!(statuses.iter().all(|s| *s == 202 || *s == 429), "{statuses:?}");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM proofs").fetch_one(relayer.store.pool()).await.unwrap();
+    assert_eq!((accepted, rows), (10, 10), "202s and rows for a queue of 10");
+    relayer.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proof_the_chain_refuses_is_split_out_of_its_batch() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,3 +9,4 @@ mod intake;
 mod load;
 mod migrations;
 mod postgres;
+mod queue_bound;
