@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use alloy::primitives::B256;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -36,8 +37,24 @@ pub(crate) fn proof_routes(state: AppState) -> Router {
         .route("/v1/proofs", post(post_proof))
         .route("/v1/proofs/{id}", get(get_proof))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(limit, refuse_announced_oversize))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .with_state(state)
+}
+
+/// A body announced (Content-Length) above the limit is refused before any of it is read: the
+/// body limit alone refuses it only as the bytes arrive, so a client announcing a gigabyte and
+/// sending nothing held its connection until the request timeout.
+async fn refuse_announced_oversize(State(limit): State<usize>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let announced = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return too_large(limit);
+    }
+    next.run(request).await
+}
+
+fn too_large(limit: usize) -> Response {
+    error(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is larger than the relayer's limit of {limit} bytes (http.body_limit_bytes); a proof request takes about 1 KiB"))
 }
 
 /// `/metrics` and `/healthz`, for a relayer on its own (`zkbatch serve` has its own, which include
@@ -75,8 +92,13 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Source {
     }
 }
 
-async fn post_proof(State(state): State<AppState>, Source(source): Source, body: Bytes) -> Response {
+async fn post_proof(State(state): State<AppState>, Source(source): Source, body: Result<Bytes, BytesRejection>) -> Response {
     state.metrics.received.inc();
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(state.config.http.body_limit_bytes),
+        Err(e) => return error(e.status(), format!("the request body could not be read: {}", e.body_text())),
+    };
     let capacity = state.config.queue.capacity;
     // Refuse early, before the pairing check, when there is no room anyway.
     if state.queued.load(Ordering::Relaxed) >= capacity {

@@ -93,6 +93,10 @@ async fn concurrent_proofs_confirmed_exactly_once_bad_proofs_refused() {
     assert_eq!(r.status, 400, "{}", r.text);
     let r = http.post("/v1/proofs", format!("{{\"pad\": \"{}\"}}", "x".repeat(100_000))).await.unwrap();
     assert_eq!(r.status, 413, "{}", r.text);
+    assert!(r.json["error"].as_str().unwrap().contains("larger than the relayer's limit of 65536 bytes"), "{}", r.text);
+    // A gigabyte announced and nothing sent: refused at once (it was held until the 10 s timeout).
+    let announced = announce_and_stall(relayer.addr, 1_000_000_000).await;
+    assert!(announced.starts_with("HTTP/1.1 413") && announced.contains("\"error\":\"the request body is larger"), "{announced}");
     let bad_keys: Vec<B256> = [&wrong_input].iter().map(|p| {
         let words = proof_words(&proof.to_proof().unwrap()).map(U256::from_be_bytes);
         EvmProof { words, inputs: p.iter().map(|s| s.parse::<U256>().unwrap()).collect() }.key()
@@ -142,6 +146,18 @@ async fn concurrent_proofs_confirmed_exactly_once_bad_proofs_refused() {
     assert!(metrics.contains("zkbatch_relayer_proofs_rejected_total{reason=\"invalid\"} 1"), "{metrics}");
     assert!(metrics.contains("zkbatch_relayer_batch_size_count"), "{metrics}");
     relayer.stop().await;
+}
+
+/// Sends a POST's head announcing `length` bytes of body, and one byte of it; returns what the
+/// server answers within 3 seconds (empty if nothing).
+async fn announce_and_stall(addr: std::net::SocketAddr, length: u64) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!("POST /v1/proofs HTTP/1.1\r\nHost: relayer\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n{{");
+    tcp.write_all(head.as_bytes()).await.expect("send");
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(3), tcp.read(&mut answer)).await.map_or(0, |r| r.unwrap_or(0));
+    String::from_utf8_lossy(&answer[..n]).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
