@@ -171,7 +171,7 @@ impl Drop for Phase {
 /// The error and its causes on one line, as `{:#}` writes them, less the causes a message already
 /// ends with: many errors name their source in their own text (`{path}: {source}`) and expose it
 /// as the source too, and the user should read it once.
-fn describe(err: &anyhow::Error) -> String {
+pub(crate) fn describe(err: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in err.chain() {
         let text = cause.to_string();

@@ -18,7 +18,7 @@ use zkbatch_prover::{snarkjs, Fr, Proof, ProofReport, Prover, ProvingKey};
 use zkbatch_service::client::JobClient;
 
 use crate::files::json_inputs;
-use crate::output::Output;
+use crate::output::{describe, Output};
 use crate::opts::CacheOpts;
 
 /// `zkbatch prove`'s arguments.
@@ -251,8 +251,8 @@ impl Targets<'_> {
                     written.push(json!({ "input": input, "proof": file, "report": report }));
                 }
                 Err(err) => {
-                    bar.suspend(|| if !out.is_json() { eprintln!("error: {err:#}") });
-                    failures.push(json!({ "input": input, "error": format!("{err:#}") }));
+                    bar.suspend(|| if !out.is_json() { eprintln!("error: {}", describe(&err)) });
+                    failures.push(json!({ "input": input, "error": describe(&err) }));
                 }
             }
             bar.inc(1);

@@ -8,7 +8,7 @@ use serde_json::json;
 use zkbatch_prover::{snarkjs, verify};
 
 use crate::files::proof_pairs;
-use crate::output::Output;
+use crate::output::{describe, Output};
 
 /// `zkbatch verify`'s arguments.
 #[derive(Args)]
@@ -41,19 +41,24 @@ pub(crate) fn run(out: &Output, args: VerifyArgs) -> Result<()> {
         let outcome = snarkjs::read_proof(proof_path)
             .map_err(anyhow::Error::from)
             .and_then(|proof| Ok((proof, snarkjs::read_public(public_path)?)))
-            .and_then(|(proof, public)| key.verify(&proof, &public).with_context(|| format!("{}", proof_path.display())));
+            .and_then(|(proof, public)| {
+                // A wrong input count is public.json's fault (the key fixes the count); a failed
+                // pairing check is the pair's, named by its proof.
+                key.check_input_count(&public).with_context(|| format!("{}", public_path.display()))?;
+                key.verify(&proof, &public).with_context(|| format!("{}", proof_path.display()))
+            });
         match &outcome {
             Ok(()) => out.say(format!("valid    {}", proof_path.display())),
             Err(err) if pairs.len() > 1 => {
                 invalid += 1;
                 if !out.is_json() {
-                    eprintln!("INVALID  {err:#}");
+                    eprintln!("INVALID  {}", describe(err));
                 }
             }
             Err(_) => invalid += 1,
         }
         results.push(json!({ "proof": proof_path, "public": public_path, "valid": outcome.is_ok(),
-            "error": outcome.err().map(|e| format!("{e:#}")) }));
+            "error": outcome.err().map(|e| describe(&e)) }));
     }
     out.result(json!({ "ok": invalid == 0, "verified": pairs.len() - invalid, "invalid": invalid, "results": results }));
     if let [only] = &results[..] {

@@ -47,6 +47,29 @@ fn snarkjs_verifies_what_zkbatch_prove_just_wrote() {
     assert!(err.contains("does not verify"), "{err}");
 }
 
+/// `zkbatch verify`'s errors name the file at fault, once: a point off the curve is proof.json's
+/// (said once, not twice over), a wrong input count public.json's.
+#[test]
+fn verify_errors_name_the_file_at_fault_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    ok(d, &["prove", "--pk", "m.pk", "--input", "inputs/input-000.json", "--proof", "proof.json", "--public", "public.json"]);
+    let mut proof: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("proof.json")).unwrap()).unwrap();
+    proof["pi_a"][0] = "1".into();
+    std::fs::write(d.join("off-curve.json"), proof.to_string()).unwrap();
+    let err = fails(d, &["verify", "--vk", "verification_key.json", "--proof", "off-curve.json", "--public", "public.json"]);
+    assert_eq!(err.trim(), "error: off-curve.json: pi_a is not a point on the curve");
+    let json: serde_json::Value = serde_json::from_str(&String::from_utf8(zkbatch(d, &["verify", "--json", "--vk", "verification_key.json", "--proof", "off-curve.json", "--public", "public.json"]).stdout).unwrap()).unwrap();
+    assert_eq!(json["results"][0]["error"], "off-curve.json: pi_a is not a point on the curve", "{json}");
+
+    let mut public: Vec<String> = serde_json::from_str(&std::fs::read_to_string(d.join("public.json")).unwrap()).unwrap();
+    public.pop();
+    std::fs::write(d.join("short.json"), serde_json::to_string(&public).unwrap()).unwrap();
+    let err = fails(d, &["verify", "--vk", "verification_key.json", "--proof", "proof.json", "--public", "short.json"]);
+    assert!(err.trim().starts_with("error: short.json: the verifying key takes") && !err.contains("proof.json"), "{err}");
+}
+
 #[test]
 fn folder_proving_writes_pairs_and_json_summaries() {
     let dir = tempfile::tempdir().unwrap();

@@ -63,8 +63,14 @@ impl WitnessCalculator {
     /// Compiles (validates) the module and checks it is a circom 2 generator over BN254.
     pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<WitnessCalculator, CircomError> {
         let fail = |problem| CircomError::Wasm { path: path.to_path_buf(), problem };
+        if !bytes.starts_with(b"\0asm") {
+            let head: Vec<String> = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
+            let found = if bytes.is_empty() { "the file is empty".to_string() } else { format!("it starts with {} instead", head.join(" ")) };
+            return Err(fail(WasmProblem::Module(format!("{found} of WebAssembly's magic bytes 00 61 73 6d; give the .wasm that `circom --wasm` writes"))));
+        }
         let engine = Engine::default();
-        let module = Module::new(&engine, bytes).map_err(|e| fail(WasmProblem::Module(e.to_string())))?;
+        // One line: some of wasmi's messages embed a multi-line debug dump.
+        let module = Module::new(&engine, bytes).map_err(|e| fail(WasmProblem::Module(e.to_string().split_whitespace().collect::<Vec<_>>().join(" "))))?;
         let calc = WitnessCalculator { engine, module, path: path.to_path_buf() };
         let (mut store, instance, imported) = calc.instantiate(path)?;
         calc.exports(&mut store, &instance, imported, path)?;

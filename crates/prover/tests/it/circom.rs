@@ -299,6 +299,10 @@ fn broken_wasm_is_an_error_not_a_panic() {
         Ok(_) => panic!("accepted"),
     };
     assert!(matches!(problem(b"not wasm"), WasmProblem::Module(_)));
+    // One line that says what is wrong (wasmparser's own message is a multi-line debug dump).
+    let text = problem(b"hello, not wasm").to_string();
+    assert_eq!(text, "not a WebAssembly module: it starts with 68 65 6c 6c instead of WebAssembly's magic bytes 00 61 73 6d; give the .wasm that `circom --wasm` writes");
+    assert!(problem(b"").to_string().contains("the file is empty"));
     assert!(matches!(problem(b"\0asm\x01\0\0\0"), WasmProblem::NotCircom(_)));
     let trap = problem(&trapping_module());
     assert!(matches!(&trap, WasmProblem::Trap { message, .. } if message.contains("unreachable")), "{trap}");
