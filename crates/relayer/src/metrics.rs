@@ -205,6 +205,8 @@ metrics! {
         proofs_confirmed: "zkbatch_relayer_proofs_confirmed_total",
         /// Proofs failed after acceptance (refused on-chain).
         proofs_failed: "zkbatch_relayer_proofs_failed_total",
+        /// Proofs whose successful transaction carried no `ProofVerified` event for them (marked failed).
+        proofs_unverified: "zkbatch_relayer_proofs_unverified_total",
         /// RPC calls that failed or timed out.
         rpc_errors: "zkbatch_relayer_rpc_errors_total",
         /// Batch transactions broadcast (first broadcast only).

@@ -11,7 +11,7 @@
 
 use std::path::Path;
 
-use alloy::primitives::B256;
+use alloy::primitives::{Address, B256};
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::{MigrateError, Migrator};
 use sqlx::AnyPool;
@@ -566,6 +566,26 @@ impl Store {
     pub async fn max_nonce(&self, signer: &str) -> Result<Option<u64>, StoreError> {
         let n: Option<i64> = sqlx::query_scalar("SELECT MAX(nonce) FROM batches WHERE signer = $1").bind(signer).fetch_one(&self.pool).await?;
         Ok(n.map(|n| n as u64))
+    }
+
+    /// Marks failed the proofs of a batch whose successful transaction carries no `ProofVerified`
+    /// event for them (`verified`: the keys it has events for); returns how many. Their status
+    /// would otherwise say confirmed for a verification that never happened.
+    pub async fn fail_unverified(&self, batch_id: i64, verified: &[B256], tx_hash: B256, block: u64, registry: Address) -> Result<u64, StoreError> {
+        let keys: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT id, proof_key FROM proofs WHERE batch_id = $1 AND status IN ('batched', 'submitted')")
+            .bind(batch_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut failed = 0;
+        for (id, key) in keys {
+            if verified.iter().any(|v| v.as_slice() == key.as_slice()) {
+                continue;
+            }
+            let error = format!("transaction {tx_hash} succeeded in block {block} without a ProofVerified event for this proof from {registry}: is that address the ProofRegistry contract?");
+            sqlx::query("UPDATE proofs SET status = 'failed', error = $1, final_ms = $2 WHERE id = $3").bind(error).bind(now_ms()).bind(id).execute(&self.pool).await?;
+            failed += 1;
+        }
+        Ok(failed)
     }
 
     /// The batch's transaction is mined, successful and confirmed: its proofs are confirmed.

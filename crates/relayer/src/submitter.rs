@@ -106,7 +106,7 @@ impl Submitter {
     /// Chain id and the first free nonce: the chain's pending count, or past every nonce this
     /// database recorded (a recorded transaction may not have reached the node yet).
     async fn start(&mut self) -> Result<(), SubmitError> {
-        let (chain_id, on_chain) = self.txs.start().await?;
+        let (chain_id, on_chain) = self.txs.start(&self.shared).await?;
         let store = &self.shared.store;
         let signer = self.txs.signer_id();
         let recorded = store.max_nonce(signer).await?.map(|n| n + 1).unwrap_or(0);

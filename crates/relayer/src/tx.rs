@@ -20,6 +20,7 @@ use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportErrorKind};
+use zkbatch_evm::bindings::ProofRegistry;
 use zkbatch_evm::Revert;
 
 use crate::batching::Mode;
@@ -49,6 +50,14 @@ pub(crate) enum SubmitError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A contract the relayer calls has no code on this chain.
+    #[error("{what} at {address} has no code on this chain (a wrong address, or a chain reset since the deploy); nothing is submitted until it does")]
+    NoCode {
+        /// Which contract, e.g. `the registry`.
+        what: String,
+        /// Its configured address.
+        address: Address,
+    },
     /// Signing a transaction failed.
     #[error("signing: {0}")]
     Sign(#[source] alloy::network::TransactionBuilderError<alloy::network::Ethereum>),
@@ -174,9 +183,21 @@ impl Transactions {
         }
     }
 
-    /// Learns the chain id; returns the first nonce the chain has not seen pending.
-    pub(crate) async fn start(&mut self) -> Result<(u64, u64), SubmitError> {
+    /// Learns the chain id, checks the registry and every circuit's verifiers have code; returns
+    /// the first nonce the chain has not seen pending.
+    pub(crate) async fn start(&mut self, shared: &Shared) -> Result<(u64, u64), SubmitError> {
         self.chain_id = self.rpc("eth_chainId", self.provider.get_chain_id()).await?;
+        let mut contracts = vec![("the registry".to_string(), shared.config.registry)];
+        for (id, c) in &shared.circuits {
+            contracts.push((format!("circuit {id}'s verifier"), c.verifier));
+            contracts.extend(c.batch_verifier.map(|a| (format!("circuit {id}'s batch verifier"), a)));
+        }
+        for (what, address) in contracts {
+            let code = self.rpc("eth_getCode", self.provider.get_code_at(address)).await?;
+            if code.is_empty() {
+                return Err(SubmitError::NoCode { what, address });
+            }
+        }
         let pending = self.rpc("eth_getTransactionCount", self.provider.get_transaction_count(self.from).pending()).await?;
         Ok((self.chain_id, pending))
     }
@@ -248,6 +269,14 @@ impl Transactions {
             }
             let gas = receipt.gas_used;
             if receipt.status() {
+                // Confirmed only with the registry's word for each proof: a call to an address
+                // without code (a typo, a chain reset) succeeds too, and emits nothing.
+                let verified = verified_keys(receipt.inner.logs(), config.registry);
+                let unverified = store.fail_unverified(batch.id, &verified, tx.hash, block, config.registry).await?;
+                if unverified > 0 {
+                    metrics.proofs_unverified.add(unverified);
+                    tracing::error!(batch = batch.id, tx = %tx.hash, block, unverified, registry = %config.registry, "transaction succeeded without a ProofVerified event for some proofs: is `registry` the ProofRegistry contract? They are marked failed");
+                }
                 let waits = store.confirm_batch(batch.id, tx.hash, block, gas).await?;
                 metrics.batches_confirmed.inc();
                 metrics.proofs_confirmed.add(waits.len() as u64);
@@ -344,6 +373,15 @@ impl From<alloy::transports::TransportError> for RpcErrorLike {
     fn from(e: alloy::transports::TransportError) -> Self {
         RpcErrorLike(classify(&e))
     }
+}
+
+/// The proof keys of the `ProofVerified` events `registry` emitted in these logs.
+fn verified_keys(logs: &[alloy::rpc::types::Log], registry: Address) -> Vec<B256> {
+    use alloy::sol_types::SolEvent;
+    logs.iter()
+        .filter(|l| l.address() == registry && l.topics().first() == Some(&ProofRegistry::ProofVerified::SIGNATURE_HASH))
+        .filter_map(|l| l.topics().get(1).copied())
+        .collect()
 }
 
 #[cfg(test)]

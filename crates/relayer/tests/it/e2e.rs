@@ -231,6 +231,69 @@ async fn a_burst_many_times_the_capacity_stores_exactly_the_capacity() {
     relayer.stop().await;
 }
 
+/// `confirmed` means the registry said so. A registry address without code (a typo, a chain
+/// reset): the relayer submits nothing and its proofs stay queued. An address whose code accepts
+/// any call and emits nothing: its transactions succeed, and its proofs are `failed`, naming the
+/// missing event, never `confirmed` (they were, before the receipt's events were read).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmed_only_with_the_registrys_event_and_nothing_sent_to_a_registry_without_code() {
+    use alloy::providers::Provider;
+    let dir = tempfile::tempdir().unwrap();
+    let mut circuit = Circuit::new(dir.path(), 5);
+    let chain = Chain::start(&circuit, None).await;
+    let silent = alloy::primitives::Address::repeat_byte(0x5e);
+    for (registry, code) in [(alloy::primitives::Address::repeat_byte(0x0c), None), (silent, Some("0x00"))] {
+        if let Some(code) = code {
+            // STOP: every call succeeds and logs nothing.
+            let _: serde_json::Value = chain.provider.raw_request("anvil_setCode".into(), (registry, code)).await.unwrap();
+        }
+        let sub = dir.path().join(format!("{registry}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        let mut cfg = config(&sub, &chain, &circuit);
+        cfg.registry = registry;
+        cfg.batch.max_size = 2;
+        cfg.batch.max_wait_ms = 100;
+        let relayer = Relayer::start(cfg).await.unwrap();
+        let http = Http::new(format!("http://{}", relayer.addr));
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let (p, x) = circuit.proof();
+            let r = http.post("/v1/proofs", body(CIRCUIT, &p, &x)).await.unwrap();
+            assert_eq!(r.status, 202, "{}", r.text);
+            ids.push(r.json["id"].as_str().unwrap().to_string());
+        }
+        let expected = if code.is_none() { "queued" } else { "failed" };
+        let mut statuses = Vec::new();
+        for _ in 0..100 {
+            statuses.clear();
+            for id in &ids {
+                statuses.push(http.get(&format!("/v1/proofs/{id}")).await.unwrap().json);
+            }
+            if code.is_none() || statuses.iter().all(|s| s["status"] == "failed" || s["status"] == "confirmed") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if code.is_none() {
+            // Time for the submitter's first rounds: it must not have sent anything.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            for id in &ids {
+                statuses.push(http.get(&format!("/v1/proofs/{id}")).await.unwrap().json);
+            }
+        }
+        for s in &statuses {
+            assert_eq!(s["status"], expected, "{s}");
+        }
+        if code.is_some() {
+            let error = statuses[0]["error"].as_str().unwrap_or_default();
+            assert!(error.contains("without a ProofVerified event") && error.contains(&format!("{silent}")), "{error}");
+            let metrics = http.get("/metrics").await.unwrap().text;
+            assert!(metrics.contains("zkbatch_relayer_proofs_unverified_total 2"), "{metrics}");
+        }
+        relayer.stop().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proof_the_chain_refuses_is_split_out_of_its_batch() {
     let dir = tempfile::tempdir().unwrap();
