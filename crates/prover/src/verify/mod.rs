@@ -21,7 +21,7 @@ use pairing::G2Prepared;
 
 use crate::{Fr, Proof, VerifyingKey};
 
-/// Keys with more public inputs than this get no tables (69 KiB per input): their L is an MSM,
+/// Keys with more public inputs than this get no tables (67.5 KiB per input): their L is an MSM,
 /// cheap per input at that size.
 const MAX_TABLED_INPUTS: usize = 64;
 
@@ -43,8 +43,9 @@ pub enum VerifyError {
 
 /// A verifying key prepared once for verifying many proofs: e(α, β) computed, −β's, −γ's and
 /// −δ's Miller-loop lines precomputed, and tables of multiples of the IC points and of α for keys
-/// of up to 64 public inputs (69 KiB per point). Preparing costs a few pairings (a millisecond
-/// per table), so a service or a folder of proofs prepares its key once rather than per proof.
+/// of up to 64 public inputs (67.5 KiB per point). Preparing costs a few pairings (about half a
+/// millisecond per table), so a service or a folder of proofs prepares its key once rather than
+/// per proof.
 #[derive(Clone, Debug)]
 pub struct PreparedKey {
     pvk: ark_groth16::PreparedVerifyingKey<Bn254>,
