@@ -154,6 +154,18 @@ pub(crate) fn builtin(dir: &Path, circuit: &str, count: usize) -> Vec<Value> {
     files.iter().map(|f| serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap()).collect()
 }
 
+/// Sends a POST /v1/jobs head announcing `length` bytes of body, and one byte of it; returns what
+/// the node answers within 3 seconds (empty if nothing).
+async fn announce_and_stall(addr: &str, length: u64) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let head = format!("POST /v1/jobs HTTP/1.1\r\nHost: node\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n{{");
+    tcp.write_all(head.as_bytes()).await.expect("send");
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(3), tcp.read(&mut answer)).await.map_or(0, |r| r.unwrap_or(0));
+    String::from_utf8_lossy(&answer[..n]).into_owned()
+}
+
 fn job(circuit: &str, input: &Value) -> String {
     json!({ "circuit": circuit, "input": input }).to_string()
 }
@@ -267,6 +279,9 @@ r1cs = "{0}/product.r1cs"
         assert_eq!(got, status, "{answer} for {}", &body[..body.len().min(200)]);
         assert!(answer["error"].as_str().unwrap_or("").contains(message), "{answer} should say {message:?}");
     }
+    // A gigabyte announced and one byte sent: refused at once, in the API's JSON.
+    let announced = announce_and_stall(base.trim_start_matches("http://"), 1_000_000_000).await;
+    assert!(announced.starts_with("HTTP/1.1 413") && announced.contains("\"error\":\"the body is larger than the limit"), "{announced}");
 
     // client_id: the same request answers with the first job; another request with it is a conflict.
     let first = json!({ "circuit": "squares", "input": inputs[1], "client_id": "order-17" }).to_string();
@@ -310,7 +325,7 @@ r1cs = "{0}/product.r1cs"
     // The built-in circuit's memory per proof was measured on a warm-up proof at load.
     assert_eq!(circuits["circuits"][1]["proof_memory_measured"], true, "{circuits}");
     let metrics = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
-    for line in ["zkbatch_jobs_proved_total 29", "zkbatch_jobs_failed_total{reason=\"witness\"} 1", "zkbatch_jobs_rejected_total{reason=\"invalid_input\"} 5", "zkbatch_jobs_rejected_total{reason=\"malformed_request\"} 4", "zkbatch_jobs_rejected_total{reason=\"too_large\"} 1"] {
+    for line in ["zkbatch_jobs_proved_total 29", "zkbatch_jobs_failed_total{reason=\"witness\"} 1", "zkbatch_jobs_rejected_total{reason=\"invalid_input\"} 5", "zkbatch_jobs_rejected_total{reason=\"malformed_request\"} 4", "zkbatch_jobs_rejected_total{reason=\"too_large\"} 2"] {
         assert!(metrics.contains(line), "/metrics lacks {line:?}:\n{metrics}");
     }
 

@@ -69,7 +69,25 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(docs::routes()) // GET /docs: the page, not in the document (docs.rs says why)
         .fallback(relay_or_404)
         .layer(DefaultBodyLimit::max(state.config.http.body_limit_bytes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), refuse_announced_oversize))
         .with_state(state)
+}
+
+/// A body announced (Content-Length) above the limit is refused before any of it is read: the
+/// body limit alone refuses it only as the bytes arrive, so a client announcing a gigabyte and
+/// sending nothing would hold its connection open.
+async fn refuse_announced_oversize(State(state): State<AppState>, request: Request, next: axum::middleware::Next) -> Response {
+    let limit = state.config.http.body_limit_bytes;
+    let announced = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return too_large(&state);
+    }
+    next.run(request).await
+}
+
+fn too_large(state: &AppState) -> Response {
+    let limit = state.config.http.body_limit_bytes;
+    refuse(state, StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body is larger than the limit ({limit} bytes; http.body_limit_bytes)"))
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -95,10 +113,7 @@ async fn post_job(State(state): State<AppState>, body: Result<Bytes, BytesReject
     state.metrics.received.inc();
     let body = match body {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let limit = state.config.http.body_limit_bytes;
-            return refuse(&state, StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the body is larger than the limit ({limit} bytes; http.body_limit_bytes)"));
-        }
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return too_large(&state),
         Err(e) => return refuse(&state, e.status(), "malformed_request", e.body_text()),
     };
     let Some(circuits) = state.circuits.as_ref() else {
