@@ -89,10 +89,10 @@ impl Verifier {
 /// model of this machine's costs (`make bench-verify`, one thread: a first check of b proofs ≈
 /// 0.95 + 0.23·b ms, a part of them checked again ≈ 0.72 + 0.11·b ms, one alone ≈ 0.82 ms) and
 /// of bisection's expected checks, the cost per proof is least near 1.6/√failing (16 at 1 %, 7 at
-/// 5 %, 5 at 10 %, where it is 0.72 ms a proof against 0.93 one by one, measured on two threads).
-/// Under load that saving did not show: with 10 % bad, batches of 5 ran at 954–1,221 accepted
-/// proofs/s against 1,107–1,183 one by one (`make bench-relayer`, four runs each), so lanes go one
-/// by one from 5 %.
+/// 5 %, 5 at 10 %, where the model gives 0.70 ms a proof against 0.82 one by one). Under load
+/// that saving did not show: with 10 % bad, batches of 5 ran at 954–1,221 accepted proofs/s
+/// against 1,107–1,183 one by one (`make bench-relayer` with the threshold at 15 %, not kept;
+/// four runs each), so lanes go one by one from 5 %.
 pub(crate) fn batch_cap(failing: f64, max: usize) -> usize {
     if failing >= 0.05 {
         return 1;
