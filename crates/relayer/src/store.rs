@@ -71,10 +71,6 @@ fn migrations(backend: Backend) -> Migrator {
 /// strand a session lock).
 const SCHEMA_LOCK: &str = "SELECT pg_advisory_xact_lock(7297305)";
 
-/// The transaction-scoped advisory lock PostgreSQL instances take to count the queue and store
-/// accepted proofs as one step: the queue's bound holds exactly across instances.
-const INTAKE_LOCK: &str = "SELECT pg_advisory_xact_lock(7297307)";
-
 /// A proof's state, as `GET /v1/proofs/{id}` reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -303,27 +299,17 @@ impl Store {
     /// Stores accepted proofs as queued in one transaction (one commit, one sync to disk for all),
     /// each answered as [`Store::insert_proof`] answers it alone, except that a new proof finding
     /// `capacity` proofs queued is not stored ([`Inserted::Full`]); a failure stores none of them.
-    /// The queue is counted once, under SQLite's write lock or PostgreSQL's advisory lock, so the
-    /// bound holds exactly however many requests (or, on PostgreSQL, relayer instances) store at
-    /// once.
+    /// The queue's depth is read once, under its lock (a row kept by triggers), so the bound holds
+    /// exactly however many requests (or, on PostgreSQL, relayer instances) store at once.
     pub async fn insert_proofs(&self, proofs: &[(B256, &str, &[u8])], capacity: usize) -> Result<Vec<Inserted>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
-            (&mut *tx).execute(sqlx::raw_sql(INTAKE_LOCK)).await?;
-        } else {
-            // A write first, so the transaction holds SQLite's write lock before it counts: no
-            // other writer can queue a proof between the count and the inserts, and a read
-            // snapshot is never upgraded after another commit (which SQLite refuses).
-            (&mut *tx).execute(sqlx::raw_sql("UPDATE proofs SET id = id WHERE 0")).await?;
-        }
-        // One count per group commit (a count per proof cost half the intake rate with thousands
-        // queued); the rows this transaction adds are counted as they go.
-        let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM proofs WHERE status = 'queued'").fetch_one(&mut *tx).await?;
+        let queued = Store::lock_queue(&mut tx).await?;
+        // The rows this transaction adds are counted as they go.
         let mut room = i64::try_from(capacity).unwrap_or(i64::MAX).saturating_sub(queued);
         let mut inserted = Vec::with_capacity(proofs.len());
         for (key, circuit, data) in proofs {
             let answer = if room > 0 {
-                Store::insert_proof_in(&mut tx, *key, circuit, data).await?
+                Store::insert_row(&mut tx, *key, circuit, data).await?
             } else {
                 match Store::stored_circuit(&mut tx, *key).await? {
                     Some(circuit) => Inserted::Existing { circuit },
@@ -339,6 +325,17 @@ impl Store {
         Ok(inserted)
     }
 
+    /// Takes the queue's depth row (migration 0003, kept by triggers) for the rest of the
+    /// transaction and reads it: an exact count, read without a scan. Taking it is a write, so on
+    /// SQLite the transaction holds the write lock before it counts (no other writer queues a
+    /// proof in between, and its snapshot is never upgraded after another commit, which SQLite
+    /// refuses); on PostgreSQL it is the row's lock, which every change to the depth takes too.
+    /// Intake takes it before inserting: a proof row waited for while holding it would otherwise
+    /// risk a deadlock with a transaction that inserted that proof and waits for the depth.
+    async fn lock_queue(db: &mut sqlx::AnyConnection) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("UPDATE queue_depth SET queued = queued WHERE id = 1 RETURNING queued").fetch_one(&mut *db).await?)
+    }
+
     /// The circuit a stored proof was accepted for, if it is stored.
     async fn stored_circuit(db: &mut sqlx::AnyConnection, key: B256) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT circuit FROM proofs WHERE proof_key = $1").bind(key.to_vec()).fetch_optional(&mut *db).await?;
@@ -348,6 +345,12 @@ impl Store {
     /// [`Store::insert_proof`] on a connection (in a transaction) the caller holds: the proving
     /// service records a proof and queues it for the chain in one transaction.
     pub async fn insert_proof_in(db: &mut sqlx::AnyConnection, key: B256, circuit: &str, data: &[u8]) -> Result<Inserted, StoreError> {
+        Store::lock_queue(db).await?;
+        Store::insert_row(db, key, circuit, data).await
+    }
+
+    /// Inserts a queued proof unless its key is stored; the caller holds the queue's lock.
+    async fn insert_row(db: &mut sqlx::AnyConnection, key: B256, circuit: &str, data: &[u8]) -> Result<Inserted, StoreError> {
         let done = sqlx::query(
             "INSERT INTO proofs (proof_key, circuit, data, status, received_ms) VALUES ($1, $2, $3, 'queued', $4) \
              ON CONFLICT (proof_key) DO NOTHING",
@@ -413,8 +416,8 @@ impl Store {
 
     /// Proofs waiting for a batch.
     pub async fn queued_count(&self) -> Result<usize, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM proofs WHERE status = 'queued'").fetch_one(&self.pool).await?;
-        Ok(n as usize)
+        let n: i64 = sqlx::query_scalar("SELECT queued FROM queue_depth WHERE id = 1").fetch_one(&self.pool).await?;
+        usize::try_from(n).map_err(|_| StoreError::Corrupt { what: "queue depth", row: 1 })
     }
 
     /// Per circuit with queued proofs: how many, and when the oldest arrived.

@@ -1,10 +1,11 @@
 //! The queue's bound, where it is enforced: in the store, counting and inserting as one step, on
-//! SQLite and across instances on one PostgreSQL server (started by the test).
+//! SQLite and across instances on one PostgreSQL server (started by the test); and the depth row
+//! its triggers keep, which must equal a count of the queue after every move a proof makes.
 
 use std::sync::Arc;
 
 use alloy::primitives::B256;
-use zkbatch_relayer::store::{Inserted, Store};
+use zkbatch_relayer::store::{now_ms, Inserted, Store, TxRecord};
 use zkbatch_testing::postgres::Postgres;
 
 /// `n` distinct proof keys, from `first` on.
@@ -51,4 +52,72 @@ async fn instances_sharing_postgres_store_no_more_than_the_capacity() {
         new += t.await.expect("task").iter().filter(|i| **i == Inserted::New).count();
     }
     assert_eq!((new, rows(&stores[0]).await), (10, 10));
+}
+
+/// The depth the store reads (its trigger-kept row) and a scan of the queue.
+async fn depth(store: &Store) -> (usize, usize) {
+    let scanned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM proofs WHERE status = 'queued'").fetch_one(store.pool()).await.expect("count");
+    (store.queued_count().await.expect("depth"), scanned as usize)
+}
+
+/// A signed transaction's record, as the store keeps it (the store never reads `raw`).
+fn tx(nonce: u64) -> TxRecord {
+    TxRecord { hash: B256::repeat_byte(0xa0 + nonce as u8), nonce, raw: vec![0x02], max_fee: 2, priority_fee: 1, broadcast: false, created_ms: now_ms() }
+}
+
+/// Every move into and out of the queue, in turn, with the depth checked against a scan after
+/// each: insert (new and already stored), claim, release, batch, broadcast, revert (requeued,
+/// then failed), abandon, confirm, a refused proof and a deleted row.
+async fn the_depth_follows_every_move(store: &Store) {
+    macro_rules! expect {
+        ($n:expr, $after:expr) => {
+            assert_eq!(depth(store).await, ($n, $n), "after {}", $after)
+        };
+    }
+    expect!(0, "opening");
+    insert(store, &keys(1, 6), 100).await;
+    insert(store, &keys(1, 2), 100).await;
+    expect!(6, "inserting 6, then 2 already stored");
+    assert_eq!(store.claim("squares-2", 4, "signer-a").await.expect("claim").len(), 4);
+    expect!(2, "claiming 4");
+    assert_eq!(store.release_claims("signer-a").await.expect("release"), 4);
+    expect!(6, "releasing them");
+    let claimed_again = store.claim("squares-2", 3, "signer-a").await.expect("claim");
+    let ids: Vec<i64> = claimed_again.iter().map(|q| q.id).collect();
+    let batch = store.record_batch("squares-2", "batch", "signer-a", &ids, &tx(0)).await.expect("batch");
+    store.mark_broadcast(batch, tx(0).hash).await.expect("broadcast");
+    expect!(3, "batching 3");
+    store.revert_batch(batch, tx(0).hash, 1, 21_000, 2).await.expect("revert");
+    expect!(6, "a revert putting them back");
+    let ids: Vec<i64> = store.claim("squares-2", 3, "signer-a").await.expect("claim").iter().map(|q| q.id).collect();
+    let batch = store.record_batch("squares-2", "batch", "signer-a", &ids, &tx(1)).await.expect("batch");
+    store.revert_batch(batch, tx(1).hash, 2, 21_000, 2).await.expect("revert");
+    expect!(3, "a second revert failing them");
+    let ids: Vec<i64> = store.claim("squares-2", 2, "signer-a").await.expect("claim").iter().map(|q| q.id).collect();
+    let batch = store.record_batch("squares-2", "batch", "signer-a", &ids, &tx(2)).await.expect("batch");
+    store.abandon_batch(batch).await.expect("abandon");
+    expect!(3, "abandoning a batch of 2");
+    let ids: Vec<i64> = store.claim("squares-2", 2, "signer-a").await.expect("claim").iter().map(|q| q.id).collect();
+    let batch = store.record_batch("squares-2", "batch", "signer-a", &ids, &tx(3)).await.expect("batch");
+    store.confirm_batch(batch, tx(3).hash, 3, 21_000).await.expect("confirm");
+    expect!(1, "confirming 2");
+    let last = store.claim("squares-2", 1, "signer-a").await.expect("claim");
+    store.release_claims("signer-a").await.expect("release");
+    store.fail_queued(last[0].id, "refused on its own").await.expect("fail");
+    expect!(0, "failing the last");
+    insert(store, &keys(100, 2), 100).await;
+    sqlx::query("DELETE FROM proofs WHERE proof_key = $1").bind(keys(100, 1)[0].to_vec()).execute(store.pool()).await.expect("delete");
+    expect!(1, "inserting 2 and deleting one");
+}
+
+#[tokio::test]
+async fn the_depth_follows_every_move_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    the_depth_follows_every_move(&Store::open(&dir.path().join("relayer.db")).await.expect("open")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_depth_follows_every_move_on_postgres() {
+    let pg = Postgres::start();
+    the_depth_follows_every_move(&Store::open(std::path::Path::new(&pg.url)).await.expect("open")).await;
 }
