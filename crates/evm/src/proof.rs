@@ -4,7 +4,7 @@
 use alloy_primitives::{keccak256, B256, U256};
 use zkbatch_prover::{Fr, Proof};
 
-use crate::word::{check_finite, input_words, proof_words, EncodeError};
+use crate::word::{check_finite, input_words, proof_words, EncodeError, Word};
 
 /// A Groth16 proof and its public inputs in the verifiers' encoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +29,17 @@ impl EvmProof {
     /// `ProofVerified` event: the proof's public id.
     pub fn key(&self) -> B256 {
         keccak256(self.to_bytes())
+    }
+
+    /// keccak256 of `vk_hash` ([`crate::word::vk_hash`]) and the inputs, 32 bytes each: the
+    /// statement the proof proves, the same for every proof of it. Proofs are not: (−A, −B, C)
+    /// verifies whenever (A, B, C) does, and the prover's randomness gives each new proof of one
+    /// statement new points; so a proof's key tells proofs apart, and this tells what was proved.
+    pub fn statement(&self, vk_hash: &Word) -> B256 {
+        let mut data = Vec::with_capacity(32 * (1 + self.inputs.len()));
+        data.extend_from_slice(vk_hash);
+        data.extend(self.inputs.iter().flat_map(|w| w.to_be_bytes::<32>()));
+        keccak256(data)
     }
 
     /// The words and inputs, 32 bytes each, one after another (also the relayer's stored form).
@@ -60,5 +71,21 @@ mod tests {
         assert_eq!(p.key(), keccak256(&bytes));
         assert_eq!(EvmProof::from_bytes(&bytes[..255]), None);
         assert_eq!(EvmProof::from_bytes(&bytes[..224]), None);
+    }
+
+    #[test]
+    fn a_statement_is_its_key_and_inputs_not_its_points() {
+        let p = EvmProof { words: std::array::from_fn(|i| U256::from(i + 1)), inputs: vec![U256::from(7), U256::from(9)] };
+        let mut negated = p.clone();
+        negated.words[1] = U256::from(100); // another A, as (−A, −B, C) has
+        let vk = [1u8; 32];
+        assert_ne!(p.key(), negated.key());
+        assert_eq!(p.statement(&vk), negated.statement(&vk));
+        let mut bytes = vk.to_vec();
+        bytes.extend(p.inputs.iter().flat_map(|w| w.to_be_bytes::<32>()));
+        assert_eq!(p.statement(&vk), keccak256(&bytes));
+        assert_ne!(p.statement(&vk), p.statement(&[2u8; 32]));
+        let other = EvmProof { inputs: vec![U256::from(7), U256::from(10)], ..p.clone() };
+        assert_ne!(p.statement(&vk), other.statement(&vk));
     }
 }

@@ -115,6 +115,7 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
         return reject(&state.metrics, RejectReason::UnknownCircuit(request.circuit));
     };
     let key = circuit.key.clone();
+    let vk_hash = circuit.vk_hash;
     let circuit_id = request.circuit.clone();
     // Parsing checks every point (a G2 subgroup check among them): off the async workers too.
     let parse_key = key.clone();
@@ -146,7 +147,7 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
     let key = evm.key();
     let id = key_hex(&key);
     let storing = Instant::now();
-    let inserted = state.writer.insert(key, &circuit_id, evm.to_bytes()).await;
+    let inserted = state.writer.insert(key, evm.statement(&vk_hash), &circuit_id, evm.to_bytes()).await;
     state.metrics.store_seconds.observe(storing.elapsed().as_secs_f64());
     match inserted {
         Ok(Inserted::New) => {
@@ -156,13 +157,18 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
             (StatusCode::ACCEPTED, Json(json!({ "id": id, "status": "queued" }))).into_response()
         }
         Ok(Inserted::Full) => too_many(&state),
-        Ok(Inserted::Existing { circuit }) => {
+        Ok(Inserted::Existing { key: stored, circuit }) => {
             state.metrics.duplicates.inc();
+            let stored_id = key_hex(&stored);
             if circuit != circuit_id {
-                return error(StatusCode::CONFLICT, format!("this proof was already accepted for circuit {circuit:?} (id {id})"));
+                let what = if stored == key { "this proof" } else { "a proof of this statement (the same verifying key and public inputs)" };
+                return error(StatusCode::CONFLICT, format!("{what} was already accepted for circuit {circuit:?} (id {stored_id})"));
             }
-            match state.store.proof(key).await {
-                Ok(Some(record)) => (StatusCode::OK, Json(status_json(&record, true))).into_response(),
+            // Another proof of the same statement is answered with the first one's record: the
+            // statement goes on-chain once, whichever proof of it does.
+            let duplicate = if stored == key { "proof" } else { "statement" };
+            match state.store.proof(stored).await {
+                Ok(Some(record)) => (StatusCode::OK, Json(status_json(&record, Some(duplicate)))).into_response(),
                 Ok(None) => error(StatusCode::INTERNAL_SERVER_ERROR, "the proof vanished from the database"),
                 Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
             }
@@ -177,18 +183,22 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
 /// A proof's record as `GET /v1/proofs/{id}` answers it (the proving service shows the same for
 /// a job's proof on its way on-chain).
 pub fn proof_json(r: &ProofRecord) -> serde_json::Value {
-    status_json(r, false)
+    status_json(r, None)
 }
 
-fn status_json(r: &ProofRecord, duplicate: bool) -> serde_json::Value {
+/// `duplicate`: what a post that found this record duplicated (`proof` or `statement`).
+fn status_json(r: &ProofRecord, duplicate: Option<&str>) -> serde_json::Value {
     let mut v = json!({
         "id": key_hex(&r.key),
         "circuit": r.circuit,
         "status": r.status.as_str(),
         "received_ms": r.received_ms,
     });
-    if duplicate {
-        v["duplicate"] = json!(true);
+    if let Some(s) = &r.statement {
+        v["statement"] = json!(key_hex(s));
+    }
+    if let Some(what) = duplicate {
+        v["duplicate"] = json!(what);
     }
     if let Some(e) = &r.error {
         v["error"] = json!(e);
@@ -216,7 +226,7 @@ async fn get_proof(State(state): State<AppState>, Path(id): Path<String>) -> Res
         return error(StatusCode::BAD_REQUEST, format!("{id:?} is not a proof id (0x and 64 hex digits)"));
     };
     match state.store.proof(key).await {
-        Ok(Some(record)) => Json(status_json(&record, false)).into_response(),
+        Ok(Some(record)) => Json(status_json(&record, None)).into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, format!("no proof with id {id}")),
         Err(e) => error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     }

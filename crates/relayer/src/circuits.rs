@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use alloy::primitives::Address;
+use zkbatch_evm::word::{vk_hash, Word};
 use zkbatch_prover::verify::PreparedKey;
 use zkbatch_prover::VerifyingKey;
 
@@ -13,6 +14,8 @@ use crate::config::{Config, ConfigError};
 pub(crate) struct Circuit {
     /// Its verifying key, prepared.
     pub key: Arc<PreparedKey>,
+    /// The key's hash (`zkbatch_evm::word::vk_hash`), which names its proofs' statements.
+    pub vk_hash: Word,
     /// The generated single verifier.
     pub verifier: Address,
     /// The generated batch verifier, when deployed.
@@ -34,7 +37,8 @@ pub(crate) fn load_circuits(config: &Config, given: &HashMap<String, VerifyingKe
             }
             (None, None) => return Err(ConfigError::NoVerifyingKey(c.id.clone())),
         };
-        circuits.insert(c.id.clone(), Circuit { key: Arc::new(PreparedKey::new(&vk)), verifier: c.verifier, batch_verifier: c.batch_verifier });
+        let circuit = Circuit { key: Arc::new(PreparedKey::new(&vk)), vk_hash: vk_hash(&vk), verifier: c.verifier, batch_verifier: c.batch_verifier };
+        circuits.insert(c.id.clone(), circuit);
     }
     Ok(circuits)
 }

@@ -115,6 +115,8 @@ impl Status {
 pub struct ProofRecord {
     /// The proof's key (its public id).
     pub key: B256,
+    /// What it proves (`EvmProof::statement`); none for rows stored before statements were.
+    pub statement: Option<B256>,
     /// Its circuit's id.
     pub circuit: String,
     /// Where it is.
@@ -204,13 +206,29 @@ pub struct PendingBatch {
 pub enum Inserted {
     /// A new row.
     New,
-    /// The same proof (same key) was accepted before, under this circuit.
+    /// The same proof (same key), or another proof of the same statement still live (not
+    /// failed), was accepted before.
     Existing {
+        /// The stored proof's key: the posted one's, or the first proof of the statement's.
+        key: B256,
         /// The circuit it was accepted for.
         circuit: String,
     },
     /// Not stored: the queue held its capacity.
     Full,
+}
+
+/// A verified proof to queue.
+#[derive(Clone, Copy, Debug)]
+pub struct NewProof<'a> {
+    /// The proof's key (`EvmProof::key`).
+    pub key: B256,
+    /// What it proves (`EvmProof::statement`): one live proof per statement is queued.
+    pub statement: B256,
+    /// Its circuit's id.
+    pub circuit: &'a str,
+    /// The proof in the chain's encoding (`EvmProof::to_bytes`).
+    pub data: &'a [u8],
 }
 
 /// Which database a store is.
@@ -290,10 +308,13 @@ impl Store {
         self.backend
     }
 
-    /// Stores an accepted proof as queued; a proof already stored is left as it is.
-    pub async fn insert_proof(&self, key: B256, circuit: &str, data: &[u8]) -> Result<Inserted, StoreError> {
-        let mut db = self.pool.acquire().await?;
-        Store::insert_proof_in(&mut db, key, circuit, data).await
+    /// Stores an accepted proof as queued; a proof already stored, or another live proof of its
+    /// statement, is left as it is.
+    pub async fn insert_proof(&self, proof: NewProof<'_>) -> Result<Inserted, StoreError> {
+        let mut db = self.pool.begin().await?;
+        let inserted = Store::insert_proof_in(&mut db, proof).await?;
+        db.commit().await?;
+        Ok(inserted)
     }
 
     /// Stores accepted proofs as queued in one transaction (one commit, one sync to disk for all),
@@ -301,18 +322,18 @@ impl Store {
     /// `capacity` proofs queued is not stored ([`Inserted::Full`]); a failure stores none of them.
     /// The queue's depth is read once, under its lock (a row kept by triggers), so the bound holds
     /// exactly however many requests (or, on PostgreSQL, relayer instances) store at once.
-    pub async fn insert_proofs(&self, proofs: &[(B256, &str, &[u8])], capacity: usize) -> Result<Vec<Inserted>, StoreError> {
+    pub async fn insert_proofs(&self, proofs: &[NewProof<'_>], capacity: usize) -> Result<Vec<Inserted>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let queued = Store::lock_queue(&mut tx).await?;
         // The rows this transaction adds are counted as they go.
         let mut room = i64::try_from(capacity).unwrap_or(i64::MAX).saturating_sub(queued);
         let mut inserted = Vec::with_capacity(proofs.len());
-        for (key, circuit, data) in proofs {
+        for proof in proofs {
             let answer = if room > 0 {
-                Store::insert_row(&mut tx, *key, circuit, data).await?
+                Store::insert_row(&mut tx, proof).await?
             } else {
-                match Store::stored_circuit(&mut tx, *key).await? {
-                    Some(circuit) => Inserted::Existing { circuit },
+                match Store::stored(&mut tx, proof).await? {
+                    Some(existing) => existing,
                     None => Inserted::Full,
                 }
             };
@@ -336,42 +357,61 @@ impl Store {
         Ok(sqlx::query_scalar("UPDATE queue_depth SET queued = queued WHERE id = 1 RETURNING queued").fetch_one(&mut *db).await?)
     }
 
-    /// The circuit a stored proof was accepted for, if it is stored.
-    async fn stored_circuit(db: &mut sqlx::AnyConnection, key: B256) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT circuit FROM proofs WHERE proof_key = $1").bind(key.to_vec()).fetch_optional(&mut *db).await?;
-        Ok(row.map(|r| r.try_get("circuit")).transpose()?)
+    /// The stored row `proof` would duplicate: the same proof, else a live proof of its statement.
+    async fn stored(db: &mut sqlx::AnyConnection, proof: &NewProof<'_>) -> Result<Option<Inserted>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, proof_key, circuit FROM proofs WHERE proof_key = $1 OR (statement_key = $2 AND status <> 'failed') \
+             ORDER BY CASE WHEN proof_key = $3 THEN 0 ELSE 1 END LIMIT 1",
+        )
+        .bind(proof.key.to_vec())
+        .bind(proof.statement.to_vec())
+        .bind(proof.key.to_vec())
+        .fetch_optional(&mut *db)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: i64 = row.try_get("id")?;
+        let key: Vec<u8> = row.try_get("proof_key")?;
+        Ok(Some(Inserted::Existing { key: b256(&key, "proof key", id)?, circuit: row.try_get("circuit")? }))
     }
 
     /// [`Store::insert_proof`] on a connection (in a transaction) the caller holds: the proving
     /// service records a proof and queues it for the chain in one transaction.
-    pub async fn insert_proof_in(db: &mut sqlx::AnyConnection, key: B256, circuit: &str, data: &[u8]) -> Result<Inserted, StoreError> {
+    pub async fn insert_proof_in(db: &mut sqlx::AnyConnection, proof: NewProof<'_>) -> Result<Inserted, StoreError> {
         Store::lock_queue(db).await?;
-        Store::insert_row(db, key, circuit, data).await
+        Store::insert_row(db, &proof).await
     }
 
-    /// Inserts a queued proof unless its key is stored; the caller holds the queue's lock.
-    async fn insert_row(db: &mut sqlx::AnyConnection, key: B256, circuit: &str, data: &[u8]) -> Result<Inserted, StoreError> {
-        let done = sqlx::query(
-            "INSERT INTO proofs (proof_key, circuit, data, status, received_ms) VALUES ($1, $2, $3, 'queued', $4) \
-             ON CONFLICT (proof_key) DO NOTHING",
-        )
-        .bind(key.to_vec())
-        .bind(circuit)
-        .bind(data.to_vec())
-        .bind(now_ms())
-        .execute(&mut *db)
-        .await?;
-        if done.rows_affected() == 1 {
-            return Ok(Inserted::New);
+    /// Inserts a queued proof unless it duplicates a stored one; the caller holds the queue's lock.
+    async fn insert_row(db: &mut sqlx::AnyConnection, proof: &NewProof<'_>) -> Result<Inserted, StoreError> {
+        // A row it conflicted with may fail (PostgreSQL, another instance's submitter) before it is
+        // read: the statement is then free, and the next try stores the proof.
+        for _ in 0..3 {
+            // No conflict target: a stored proof key and a live statement both leave the row out.
+            let done = sqlx::query(
+                "INSERT INTO proofs (proof_key, statement_key, circuit, data, status, received_ms) VALUES ($1, $2, $3, $4, 'queued', $5) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(proof.key.to_vec())
+            .bind(proof.statement.to_vec())
+            .bind(proof.circuit)
+            .bind(proof.data.to_vec())
+            .bind(now_ms())
+            .execute(&mut *db)
+            .await?;
+            if done.rows_affected() == 1 {
+                return Ok(Inserted::New);
+            }
+            if let Some(existing) = Store::stored(db, proof).await? {
+                return Ok(existing);
+            }
         }
-        let row = sqlx::query("SELECT circuit FROM proofs WHERE proof_key = $1").bind(key.to_vec()).fetch_one(&mut *db).await?;
-        Ok(Inserted::Existing { circuit: row.try_get("circuit")? })
+        Err(StoreError::Corrupt { what: "proof whose insert conflicts with no row it can read", row: 0 })
     }
 
     /// A proof's record, with its batch's transaction.
     pub async fn proof(&self, key: B256) -> Result<Option<ProofRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT p.id, p.circuit, p.status, p.error, p.received_ms, p.final_ms, p.batch_id, \
+            "SELECT p.id, p.statement_key, p.circuit, p.status, p.error, p.received_ms, p.final_ms, p.batch_id, \
                     b.mode, b.size, b.nonce, b.tx_hash, b.block, b.gas_used, \
                     (SELECT hash FROM txs t WHERE t.batch_id = b.id ORDER BY t.attempt DESC LIMIT 1) AS last_tx \
              FROM proofs p LEFT JOIN batches b ON b.id = p.batch_id WHERE p.proof_key = $1",
@@ -403,8 +443,13 @@ impl Store {
                 })
             }
         };
+        let statement = match row.try_get::<Option<Vec<u8>>, _>("statement_key")? {
+            Some(s) => Some(b256(&s, "statement key", id)?),
+            None => None,
+        };
         Ok(Some(ProofRecord {
             key,
+            statement,
             circuit: row.try_get("circuit")?,
             status,
             error: row.try_get("error")?,

@@ -9,7 +9,7 @@ use alloy::primitives::B256;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics::Metrics;
-use crate::store::{Inserted, Store, StoreError};
+use crate::store::{Inserted, NewProof, Store, StoreError};
 
 /// At most this many proofs in one commit, so one commit's latency stays bounded under a burst.
 const MAX_GROUP: usize = 256;
@@ -28,6 +28,7 @@ pub(crate) enum WriteError {
 /// A proof to store and where its answer goes.
 struct Row {
     key: B256,
+    statement: B256,
     circuit: String,
     data: Vec<u8>,
     reply: oneshot::Sender<Result<Inserted, WriteError>>,
@@ -47,10 +48,11 @@ impl Writer {
         Writer { tx }
     }
 
-    /// Stores `data` as a queued proof, as [`Store::insert_proofs`] does, once its commit is durable.
-    pub(crate) async fn insert(&self, key: B256, circuit: &str, data: Vec<u8>) -> Result<Inserted, WriteError> {
+    /// Stores `data` as a queued proof, as [`Store::insert_proofs`] does, answering once its commit
+    /// is durable.
+    pub(crate) async fn insert(&self, key: B256, statement: B256, circuit: &str, data: Vec<u8>) -> Result<Inserted, WriteError> {
         let (reply, answer) = oneshot::channel();
-        let row = Row { key, circuit: circuit.to_string(), data, reply };
+        let row = Row { key, statement, circuit: circuit.to_string(), data, reply };
         if self.tx.send(row).is_err() {
             return Err(WriteError::Stopped);
         }
@@ -67,7 +69,8 @@ async fn run(store: Store, capacity: usize, metrics: Arc<Metrics>, mut rx: mpsc:
                 Err(_) => break,
             }
         }
-        let rows: Vec<(B256, &str, &[u8])> = group.iter().map(|r| (r.key, r.circuit.as_str(), r.data.as_slice())).collect();
+        let rows: Vec<NewProof> =
+            group.iter().map(|r| NewProof { key: r.key, statement: r.statement, circuit: &r.circuit, data: &r.data }).collect();
         let result = store.insert_proofs(&rows, capacity).await;
         metrics.commit_size.observe(group.len() as f64);
         match result {

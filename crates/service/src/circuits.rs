@@ -10,6 +10,7 @@ use serde_json::Value;
 use zkbatch_prover::circom::input::{self as circom_input, Signal};
 use zkbatch_prover::circom::wasm::WitnessCalculator;
 use zkbatch_prover::circom::{self, r1cs, CircomError, CircomProver};
+use zkbatch_evm::word::{vk_hash, Word};
 use zkbatch_prover::circuits::CircuitSpec;
 use zkbatch_prover::keys::{KeyCache, KeyError};
 use zkbatch_prover::mapped::MappedKey;
@@ -166,6 +167,8 @@ enum Engine {
 pub(crate) struct Loaded {
     engine: Engine,
     vk: VerifyingKey,
+    /// The key's hash, which names its proofs' statements (`EvmProof::statement`).
+    vk_hash: Word,
     prepared: PreparedKey,
     /// Approximate memory the proving key takes (its file's size).
     pub(crate) key_bytes: u64,
@@ -198,6 +201,8 @@ pub(crate) struct Proved {
     pub(crate) report: ProofReport,
     /// Verifying the proof made, before it is stored.
     pub(crate) self_check: std::time::Duration,
+    /// The circuit's key's hash, which names the proof's statement.
+    pub(crate) vk_hash: Word,
 }
 
 impl Circuit {
@@ -246,7 +251,7 @@ impl Circuit {
         // would save under 1 % of a proof's time and make each proof wait for others.
         let start = Instant::now();
         loaded.prepared.verify(&proof, &public).map_err(|_| ProveFailure::SelfCheck)?;
-        Ok(Proved { proof, public, report, self_check: start.elapsed() })
+        Ok(Proved { proof, public, report, self_check: start.elapsed(), vk_hash: loaded.vk_hash })
     }
 }
 
@@ -403,7 +408,7 @@ impl Circuits {
         let bytes_per_proof = domain * 32 * 12;
         let key_bytes = image_bytes.unwrap_or_else(|| std::fs::metadata(key_path).map(|m| m.len()).unwrap_or(0));
         let prepared = PreparedKey::new(&vk);
-        Ok(Loaded { engine, vk, prepared, key_bytes, constraints, public_inputs, bytes_per_proof, measured: false })
+        Ok(Loaded { engine, vk_hash: vk_hash(&vk), vk, prepared, key_bytes, constraints, public_inputs, bytes_per_proof, measured: false })
     }
 
     /// The key read from `source` with `read`; with `mmap_keys`, its points mapped from a key image

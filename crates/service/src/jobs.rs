@@ -12,7 +12,7 @@
 use alloy_primitives::{keccak256, B256};
 use serde_json::Value;
 use sqlx::{Executor, Row};
-use zkbatch_relayer::store::{now_ms, Backend, Inserted, Store, StoreError};
+use zkbatch_relayer::store::{key_hex, now_ms, Backend, Inserted, NewProof, Store, StoreError};
 
 /// A job's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,8 +138,8 @@ pub struct Outcome<'a> {
     pub public: &'a Value,
     /// The report.
     pub report: &'a Value,
-    /// For `submit`: the proof's key and its encoding for the chain, queued for the relay role.
-    pub relay: Option<(B256, Vec<u8>)>,
+    /// For `submit`: the proof as the relay queue takes it.
+    pub relay: Option<NewProof<'a>>,
 }
 
 /// The transaction-scoped advisory lock PostgreSQL nodes take to count the queue and insert a job
@@ -295,7 +295,7 @@ impl Jobs {
         .bind(outcome.proof.to_string())
         .bind(outcome.public.to_string())
         .bind(outcome.report.to_string())
-        .bind(outcome.relay.as_ref().map(|(key, _)| key.to_vec()))
+        .bind(outcome.relay.as_ref().map(|p| p.key.to_vec()))
         .bind(now_ms())
         .bind(&claimed.id)
         .bind(node)
@@ -305,9 +305,12 @@ impl Jobs {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        if let Some((key, data)) = &outcome.relay {
-            if let Inserted::Existing { circuit } = Store::insert_proof_in(&mut db, *key, &claimed.circuit, data).await? {
-                tracing::warn!(job = %claimed.id, %circuit, "the relay queue already holds this proof");
+        if let Some(proof) = outcome.relay {
+            if let Inserted::Existing { key, circuit } = Store::insert_proof_in(&mut db, proof).await? {
+                // Another job proved the same statement first: this job follows that proof, the
+                // one that goes on-chain.
+                tracing::info!(job = %claimed.id, %circuit, proof = %key_hex(&key), "the relay queue already holds a proof of this statement");
+                sqlx::query("UPDATE jobs SET proof_key = $1 WHERE id = $2").bind(key.to_vec()).bind(&claimed.id).execute(&mut *db).await?;
             }
         }
         db.commit().await?;

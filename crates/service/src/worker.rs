@@ -9,7 +9,7 @@ use serde_json::json;
 use tokio::sync::watch;
 use zkbatch_evm::EvmProof;
 use zkbatch_prover::snarkjs::{public_to_json, ProofJson};
-use zkbatch_relayer::store::now_ms;
+use zkbatch_relayer::store::{now_ms, NewProof};
 
 use crate::circuits::{ProveFailure, Proved};
 use crate::jobs::{Claimed, Outcome};
@@ -86,10 +86,10 @@ async fn prove(node: &Arc<Node>, job: Claimed) {
 
 /// Writes a proved job (and, with `submit`, queues its proof for the chain in one transaction).
 async fn record(node: &Arc<Node>, job: &Claimed, proved: Proved) -> Result<bool, zkbatch_relayer::store::StoreError> {
-    let Proved { proof, public, report, self_check } = proved;
-    let relay = if job.submit {
+    let Proved { proof, public, report, self_check, vk_hash } = proved;
+    let encoded = if job.submit {
         match EvmProof::new(&proof, &public) {
-            Ok(evm) => Some((evm.key(), evm.to_bytes())),
+            Ok(evm) => Some((evm.key(), evm.statement(&vk_hash), evm.to_bytes())),
             Err(e) => {
                 node.metrics.failed.inc("unsubmittable");
                 return node.jobs.fail(&node.node_id, job, &format!("the proof cannot be submitted: {e}")).await;
@@ -103,6 +103,7 @@ async fn record(node: &Arc<Node>, job: &Claimed, proved: Proved) -> Result<bool,
     let mut report_json = json!(report);
     report_json["node"] = json!(node.node_id);
     report_json["attempt"] = json!(job.attempt);
+    let relay = encoded.as_ref().map(|(key, statement, data)| NewProof { key: *key, statement: *statement, circuit: &job.circuit, data });
     let outcome = Outcome { proof: &proof_json, public: &public_json, report: &report_json, relay };
     let written = node.jobs.complete(&node.node_id, job, &outcome).await?;
     if written {

@@ -8,8 +8,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use alloy::primitives::{B256, U256};
-use zkbatch_evm::word::proof_words;
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_ff::Field;
+use ark_std::UniformRand;
+use zkbatch_prover::snarkjs::ProofJson;
+use zkbatch_prover::{Fr, Proof, VerifyingKey};
+use zkbatch_evm::word::{proof_words, vk_hash};
 use zkbatch_evm::EvmProof;
+use zkbatch_relayer::store::NewProof;
 use zkbatch_relayer::Relayer;
 
 use crate::harness::{body, config, Chain, Circuit, Http, CIRCUIT};
@@ -38,6 +44,23 @@ async fn post_all(http: &Arc<Http>, bodies: Vec<String>, concurrency: usize) -> 
         ids.extend(t.await.expect("task"));
     }
     ids
+}
+
+/// Two other valid proofs of `proof`'s statement, made without its witness: (−A, −B, C), and
+/// Groth16's re-randomisation (A/t, t·B + t·u·δ, C + u·A) for random t, u, which verifies since
+/// e(A/t, t·B + t·u·δ) = e(A, B)·e(u·A, δ).
+fn same_statement(proof: &ProofJson, vk: &VerifyingKey) -> [ProofJson; 2] {
+    let p = proof.to_proof().expect("a valid proof");
+    let negated = Proof { a: (-p.a.into_group()).into_affine(), b: (-p.b.into_group()).into_affine(), c: p.c };
+    let mut rng = ark_std::test_rng();
+    let (t, u) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+    let t_inv = t.inverse().expect("t is not zero");
+    let rerandomised = Proof {
+        a: (p.a * t_inv).into_affine(),
+        b: (p.b * t + vk.delta_g2 * (t * u)).into_affine(),
+        c: (p.c + p.a * u).into_affine(),
+    };
+    [negated, rerandomised].map(|q| ProofJson::from_proof(&q))
 }
 
 fn key(id: &str) -> B256 {
@@ -115,8 +138,15 @@ async fn concurrent_proofs_confirmed_exactly_once_bad_proofs_refused() {
     // The same proof again: the same id, not a second entry.
     let again = http.post("/v1/proofs", first).await.unwrap();
     assert_eq!(again.status, 200, "{}", again.text);
-    assert_eq!(again.json["duplicate"], true);
-    assert!(ids.contains(&again.json["id"].as_str().unwrap().to_string()));
+    assert_eq!(again.json["duplicate"], "proof");
+    let first_id = again.json["id"].as_str().unwrap().to_string();
+    assert!(ids.contains(&first_id));
+    // Other valid proofs of the same statement, made without its witness: answered with the
+    // first proof's record, and never submitted (`assert_exactly_once` finds no event for them).
+    for other in same_statement(&proof, &circuit.vk) {
+        let r = http.post("/v1/proofs", body(CIRCUIT, &other, &public)).await.unwrap();
+        assert_eq!((r.status, &r.json["duplicate"], r.json["id"].as_str()), (200, &serde_json::json!("statement"), Some(first_id.as_str())), "{}", r.text);
+    }
 
     let done = http.wait_final(&ids, LIMIT).await;
     let mut per_proof = std::collections::HashMap::<&str, Vec<f64>>::new();
@@ -312,7 +342,9 @@ async fn a_proof_the_chain_refuses_is_split_out_of_its_batch() {
     let mut inputs: Vec<U256> = x.iter().map(|s| s.parse().unwrap()).collect();
     inputs[0] += U256::from(1);
     let bad = EvmProof { words, inputs };
-    relayer.store.insert_proof(bad.key(), CIRCUIT, &bad.to_bytes()).await.unwrap();
+    let data = bad.to_bytes();
+    let row = NewProof { key: bad.key(), statement: bad.statement(&vk_hash(&circuit.vk)), circuit: CIRCUIT, data: &data };
+    relayer.store.insert_proof(row).await.unwrap();
 
     let mut bodies = Vec::new();
     for _ in 0..5 {

@@ -1,11 +1,12 @@
 //! The queue's bound, where it is enforced: in the store, counting and inserting as one step, on
 //! SQLite and across instances on one PostgreSQL server (started by the test); and the depth row
-//! its triggers keep, which must equal a count of the queue after every move a proof makes.
+//! its triggers keep, which must equal a count of the queue after every move a proof makes; and
+//! what the store takes as one entry of the queue: one live proof per statement.
 
 use std::sync::Arc;
 
 use alloy::primitives::B256;
-use zkbatch_relayer::store::{now_ms, Inserted, Store, TxRecord};
+use zkbatch_relayer::store::{now_ms, Inserted, NewProof, Store, TxRecord};
 use zkbatch_testing::postgres::Postgres;
 
 /// `n` distinct proof keys, from `first` on.
@@ -13,10 +14,26 @@ fn keys(first: u8, n: u8) -> Vec<B256> {
     (first..first + n).map(B256::repeat_byte).collect()
 }
 
+/// Stores a proof under each key, each of its own statement (the key's bytes reversed).
 async fn insert(store: &Store, keys: &[B256], capacity: usize) -> Vec<Inserted> {
+    let statements: Vec<B256> = keys.iter().map(|k| statement_of(*k)).collect();
+    insert_statements(store, keys, &statements, capacity).await
+}
+
+fn statement_of(key: B256) -> B256 {
+    let mut s = key.0;
+    s.reverse();
+    B256::from(s) ^ B256::repeat_byte(0x55)
+}
+
+async fn insert_statements(store: &Store, keys: &[B256], statements: &[B256], capacity: usize) -> Vec<Inserted> {
     let data = [0u8; 320];
-    let rows: Vec<(B256, &str, &[u8])> = keys.iter().map(|k| (*k, "squares-2", &data[..])).collect();
+    let rows: Vec<NewProof> = keys.iter().zip(statements).map(|(k, s)| NewProof { key: *k, statement: *s, circuit: "squares-2", data: &data }).collect();
     store.insert_proofs(&rows, capacity).await.expect("insert")
+}
+
+fn existing(key: B256) -> Inserted {
+    Inserted::Existing { key, circuit: "squares-2".into() }
 }
 
 async fn rows(store: &Store) -> i64 {
@@ -31,7 +48,7 @@ async fn a_group_commit_stores_up_to_the_capacity_and_no_more() {
     assert_eq!(got.iter().filter(|i| **i == Inserted::New).count(), 10, "{got:?}");
     assert!(got[10..].iter().all(|i| *i == Inserted::Full), "{got:?}");
     // A proof already stored is answered as such even when the queue is full.
-    assert_eq!(insert(&store, &keys(1, 1), 10).await, vec![Inserted::Existing { circuit: "squares-2".into() }]);
+    assert_eq!(insert(&store, &keys(1, 1), 10).await, vec![existing(keys(1, 1)[0])]);
     assert_eq!(rows(&store).await, 10);
 }
 
@@ -120,4 +137,38 @@ async fn the_depth_follows_every_move_on_sqlite() {
 async fn the_depth_follows_every_move_on_postgres() {
     let pg = Postgres::start();
     the_depth_follows_every_move(&Store::open(std::path::Path::new(&pg.url)).await.expect("open")).await;
+}
+
+/// One live proof per statement: another proof of it (as (−A, −B, C) or a fresh proof would be)
+/// is answered with the first, in another commit or in the same one, and even when the queue is
+/// full; once the first has failed, a new proof of the statement is stored.
+async fn one_live_proof_per_statement(store: &Store) {
+    let [a, b, c, d] = [1u8, 2, 3, 4].map(B256::repeat_byte);
+    let s = B256::repeat_byte(0x77);
+    assert_eq!(insert_statements(store, &[a], &[s], 10).await, vec![Inserted::New]);
+    assert_eq!(insert_statements(store, &[b], &[s], 10).await, vec![existing(a)], "another proof, another commit");
+    assert_eq!(insert_statements(store, &[b], &[s], 1).await, vec![existing(a)], "with the queue full");
+    let t = B256::repeat_byte(0x78);
+    assert_eq!(insert_statements(store, &[c, d], &[t, t], 10).await, vec![Inserted::New, existing(c)], "in one commit");
+    assert_eq!(rows(store).await, 2);
+
+    let ids: Vec<i64> = store.claim("squares-2", 1, "signer-a").await.expect("claim").iter().map(|q| q.id).collect();
+    store.fail_queued(ids[0], "refused on-chain").await.expect("fail");
+    assert_eq!(insert_statements(store, &[a], &[s], 10).await, vec![existing(a)], "the failed proof itself, posted again");
+    assert_eq!(insert_statements(store, &[b], &[s], 10).await, vec![Inserted::New], "a new proof of a failed statement");
+    let record = store.proof(b).await.expect("read").expect("stored");
+    assert_eq!(record.statement, Some(s));
+    assert_eq!(rows(store).await, 3);
+}
+
+#[tokio::test]
+async fn one_live_proof_per_statement_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    one_live_proof_per_statement(&Store::open(&dir.path().join("relayer.db")).await.expect("open")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_live_proof_per_statement_on_postgres() {
+    let pg = Postgres::start();
+    one_live_proof_per_statement(&Store::open(std::path::Path::new(&pg.url)).await.expect("open")).await;
 }
