@@ -25,7 +25,7 @@ use tower_http::timeout::TimeoutLayer;
 use crate::intake::{self, ProofRequest, RejectReason};
 use crate::metrics::Metrics;
 use crate::shared::Shared;
-use crate::store::{key_hex, Inserted, ProofRecord};
+use crate::store::{key_hex, Inserted, NewProof, ProofRecord};
 
 type AppState = Arc<Shared>;
 
@@ -117,6 +117,7 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
     let key = circuit.key.clone();
     let vk_hash = circuit.vk_hash;
     let circuit_id = request.circuit.clone();
+    let client_id = request.client_id.clone();
     // Parsing checks every point (a G2 subgroup check among them): off the async workers too.
     let parse_key = key.clone();
     let parsed = match tokio::task::spawn_blocking(move || intake::parse(&parse_key, &request)).await {
@@ -147,7 +148,9 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
     let key = evm.key();
     let id = key_hex(&key);
     let storing = Instant::now();
-    let inserted = state.writer.insert(key, evm.statement(&vk_hash), &circuit_id, evm.to_bytes()).await;
+    let data = evm.to_bytes();
+    let row = NewProof { key, statement: evm.statement(&vk_hash), circuit: &circuit_id, data: &data, client_id: client_id.as_deref() };
+    let inserted = state.writer.insert(row).await;
     state.metrics.store_seconds.observe(storing.elapsed().as_secs_f64());
     match inserted {
         Ok(Inserted::New) => {
@@ -157,9 +160,12 @@ async fn post_proof(State(state): State<AppState>, Source(source): Source, body:
             (StatusCode::ACCEPTED, Json(json!({ "id": id, "status": "queued" }))).into_response()
         }
         Ok(Inserted::Full) => too_many(&state),
-        Ok(Inserted::Existing { key: stored, circuit }) => {
+        Ok(Inserted::Existing { key: stored, circuit, client_id: stored_client }) => {
             state.metrics.duplicates.inc();
             let stored_id = key_hex(&stored);
+            if let Some(c) = client_id.as_deref().filter(|c| stored != key && stored_client.as_deref() == Some(*c)) {
+                return error(StatusCode::CONFLICT, format!("client_id {c:?} was used for another proof (id {stored_id}); a retry must post the same proof"));
+            }
             if circuit != circuit_id {
                 let what = if stored == key { "this proof" } else { "a proof of this statement (the same verifying key and public inputs)" };
                 return error(StatusCode::CONFLICT, format!("{what} was already accepted for circuit {circuit:?} (id {stored_id})"));
@@ -196,6 +202,9 @@ fn status_json(r: &ProofRecord, duplicate: Option<&str>) -> serde_json::Value {
     });
     if let Some(s) = &r.statement {
         v["statement"] = json!(key_hex(s));
+    }
+    if let Some(c) = &r.client_id {
+        v["client_id"] = json!(c);
     }
     if let Some(what) = duplicate {
         v["duplicate"] = json!(what);

@@ -65,7 +65,7 @@ impl Client {
 
     /// The request for a proof.json + public.json pair.
     pub fn request(circuit: &str, proof: &Path, public: &Path) -> Result<ProofRequest, ClientError> {
-        Ok(ProofRequest { circuit: circuit.into(), proof: read_json(proof)?, public: read_json(public)? })
+        Ok(ProofRequest { circuit: circuit.into(), proof: read_json(proof)?, public: read_json(public)?, client_id: None })
     }
 
     /// Posts a proof; the relayer's answer (`id`, `status`) on 200 or 202.

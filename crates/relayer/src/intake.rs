@@ -17,7 +17,15 @@ pub struct ProofRequest {
     pub proof: ProofJson,
     /// snarkjs `public.json`: the public signals as decimal strings.
     pub public: Vec<String>,
+    /// The client's own name for this submission (1 to 256 characters): a retry with the same
+    /// `client_id` and proof gets the first answer's record, never a second entry; the same
+    /// `client_id` with another proof is refused (409).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
+
+/// The longest `client_id` taken.
+pub const MAX_CLIENT_ID: usize = 256;
 
 /// Why a posted proof is refused (each is a 400 naming the problem).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -37,6 +45,9 @@ pub enum RejectReason {
     /// The proof holds a point the verifier contracts refuse.
     #[error("proof: {0}")]
     Encode(#[from] EncodeError),
+    /// `client_id` is empty or too long.
+    #[error("client_id must be 1 to {MAX_CLIENT_ID} characters (got {0})")]
+    ClientId(usize),
 }
 
 impl RejectReason {
@@ -44,6 +55,7 @@ impl RejectReason {
     pub fn label(&self) -> &'static str {
         match self {
             RejectReason::UnknownCircuit(_) => "unknown_circuit",
+            RejectReason::ClientId(_) => "malformed_request",
             RejectReason::Proof(_) | RejectReason::Encode(_) => "malformed_proof",
             RejectReason::Public(_) => "malformed_public",
             RejectReason::Verify(VerifyError::InputCount { .. }) => "input_count",
@@ -65,6 +77,9 @@ pub fn check(key: &PreparedKey, request: &ProofRequest) -> Result<EvmProof, Reje
 /// The proof and its public inputs, parsed and checked but for the pairing check: every
 /// coordinate canonical and on its curve, every input below r, as many inputs as the key takes.
 pub fn parse(key: &PreparedKey, request: &ProofRequest) -> Result<(Proof, Vec<Fr>), RejectReason> {
+    if let Some(len) = request.client_id.as_ref().map(|c| c.chars().count()).filter(|n| !(1..=MAX_CLIENT_ID).contains(n)) {
+        return Err(RejectReason::ClientId(len));
+    }
     let proof = request.proof.to_proof().map_err(|e| RejectReason::Proof(e.to_string()))?;
     let public = public_from_json(&request.public).map_err(|e| RejectReason::Public(e.to_string()))?;
     key.check_input_count(&public)?;

@@ -117,6 +117,8 @@ pub struct ProofRecord {
     pub key: B256,
     /// What it proves (`EvmProof::statement`); none for rows stored before statements were.
     pub statement: Option<B256>,
+    /// The `client_id` it was posted with.
+    pub client_id: Option<String>,
     /// Its circuit's id.
     pub circuit: String,
     /// Where it is.
@@ -213,6 +215,8 @@ pub enum Inserted {
         key: B256,
         /// The circuit it was accepted for.
         circuit: String,
+        /// The `client_id` it was posted with.
+        client_id: Option<String>,
     },
     /// Not stored: the queue held its capacity.
     Full,
@@ -229,6 +233,8 @@ pub struct NewProof<'a> {
     pub circuit: &'a str,
     /// The proof in the chain's encoding (`EvmProof::to_bytes`).
     pub data: &'a [u8],
+    /// The client's name for the submission, when it gave one: one proof per name.
+    pub client_id: Option<&'a str>,
 }
 
 /// Which database a store is.
@@ -357,21 +363,25 @@ impl Store {
         Ok(sqlx::query_scalar("UPDATE queue_depth SET queued = queued WHERE id = 1 RETURNING queued").fetch_one(&mut *db).await?)
     }
 
-    /// The stored row `proof` would duplicate: the same proof, else a live proof of its statement.
+    /// The stored row `proof` would duplicate: the same proof, else the proof posted under its
+    /// `client_id`, else a live proof of its statement.
     async fn stored(db: &mut sqlx::AnyConnection, proof: &NewProof<'_>) -> Result<Option<Inserted>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, proof_key, circuit FROM proofs WHERE proof_key = $1 OR (statement_key = $2 AND status <> 'failed') \
-             ORDER BY CASE WHEN proof_key = $3 THEN 0 ELSE 1 END LIMIT 1",
+            "SELECT id, proof_key, circuit, client_id FROM proofs \
+             WHERE proof_key = $1 OR client_id = $2 OR (statement_key = $3 AND status <> 'failed') \
+             ORDER BY CASE WHEN proof_key = $4 THEN 0 WHEN client_id = $5 THEN 1 ELSE 2 END LIMIT 1",
         )
         .bind(proof.key.to_vec())
+        .bind(proof.client_id)
         .bind(proof.statement.to_vec())
         .bind(proof.key.to_vec())
+        .bind(proof.client_id)
         .fetch_optional(&mut *db)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let id: i64 = row.try_get("id")?;
         let key: Vec<u8> = row.try_get("proof_key")?;
-        Ok(Some(Inserted::Existing { key: b256(&key, "proof key", id)?, circuit: row.try_get("circuit")? }))
+        Ok(Some(Inserted::Existing { key: b256(&key, "proof key", id)?, circuit: row.try_get("circuit")?, client_id: row.try_get("client_id")? }))
     }
 
     /// [`Store::insert_proof`] on a connection (in a transaction) the caller holds: the proving
@@ -386,13 +396,14 @@ impl Store {
         // A row it conflicted with may fail (PostgreSQL, another instance's submitter) before it is
         // read: the statement is then free, and the next try stores the proof.
         for _ in 0..3 {
-            // No conflict target: a stored proof key and a live statement both leave the row out.
+            // No conflict target: a stored proof key, client_id or live statement leaves the row out.
             let done = sqlx::query(
-                "INSERT INTO proofs (proof_key, statement_key, circuit, data, status, received_ms) VALUES ($1, $2, $3, $4, 'queued', $5) \
-                 ON CONFLICT DO NOTHING",
+                "INSERT INTO proofs (proof_key, statement_key, client_id, circuit, data, status, received_ms) \
+                 VALUES ($1, $2, $3, $4, $5, 'queued', $6) ON CONFLICT DO NOTHING",
             )
             .bind(proof.key.to_vec())
             .bind(proof.statement.to_vec())
+            .bind(proof.client_id)
             .bind(proof.circuit)
             .bind(proof.data.to_vec())
             .bind(now_ms())
@@ -411,7 +422,7 @@ impl Store {
     /// A proof's record, with its batch's transaction.
     pub async fn proof(&self, key: B256) -> Result<Option<ProofRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT p.id, p.statement_key, p.circuit, p.status, p.error, p.received_ms, p.final_ms, p.batch_id, \
+            "SELECT p.id, p.statement_key, p.client_id, p.circuit, p.status, p.error, p.received_ms, p.final_ms, p.batch_id, \
                     b.mode, b.size, b.nonce, b.tx_hash, b.block, b.gas_used, \
                     (SELECT hash FROM txs t WHERE t.batch_id = b.id ORDER BY t.attempt DESC LIMIT 1) AS last_tx \
              FROM proofs p LEFT JOIN batches b ON b.id = p.batch_id WHERE p.proof_key = $1",
@@ -450,6 +461,7 @@ impl Store {
         Ok(Some(ProofRecord {
             key,
             statement,
+            client_id: row.try_get("client_id")?,
             circuit: row.try_get("circuit")?,
             status,
             error: row.try_get("error")?,

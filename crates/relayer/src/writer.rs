@@ -31,6 +31,7 @@ struct Row {
     statement: B256,
     circuit: String,
     data: Vec<u8>,
+    client_id: Option<String>,
     reply: oneshot::Sender<Result<Inserted, WriteError>>,
 }
 
@@ -48,11 +49,18 @@ impl Writer {
         Writer { tx }
     }
 
-    /// Stores `data` as a queued proof, as [`Store::insert_proofs`] does, answering once its commit
-    /// is durable.
-    pub(crate) async fn insert(&self, key: B256, statement: B256, circuit: &str, data: Vec<u8>) -> Result<Inserted, WriteError> {
+    /// Stores `proof` as queued, as [`Store::insert_proofs`] does, answering once its commit is
+    /// durable.
+    pub(crate) async fn insert(&self, proof: NewProof<'_>) -> Result<Inserted, WriteError> {
         let (reply, answer) = oneshot::channel();
-        let row = Row { key, statement, circuit: circuit.to_string(), data, reply };
+        let row = Row {
+            key: proof.key,
+            statement: proof.statement,
+            circuit: proof.circuit.to_string(),
+            data: proof.data.to_vec(),
+            client_id: proof.client_id.map(str::to_string),
+            reply,
+        };
         if self.tx.send(row).is_err() {
             return Err(WriteError::Stopped);
         }
@@ -70,7 +78,7 @@ async fn run(store: Store, capacity: usize, metrics: Arc<Metrics>, mut rx: mpsc:
             }
         }
         let rows: Vec<NewProof> =
-            group.iter().map(|r| NewProof { key: r.key, statement: r.statement, circuit: &r.circuit, data: &r.data }).collect();
+            group.iter().map(|r| NewProof { key: r.key, statement: r.statement, circuit: &r.circuit, data: &r.data, client_id: r.client_id.as_deref() }).collect();
         let result = store.insert_proofs(&rows, capacity).await;
         metrics.commit_size.observe(group.len() as f64);
         match result {

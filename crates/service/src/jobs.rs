@@ -306,7 +306,7 @@ impl Jobs {
             return Ok(false);
         }
         if let Some(proof) = outcome.relay {
-            if let Inserted::Existing { key, circuit } = Store::insert_proof_in(&mut db, proof).await? {
+            if let Inserted::Existing { key, circuit, .. } = Store::insert_proof_in(&mut db, proof).await? {
                 // Another job proved the same statement first: this job follows that proof, the
                 // one that goes on-chain.
                 tracing::info!(job = %claimed.id, %circuit, proof = %key_hex(&key), "the relay queue already holds a proof of this statement");

@@ -103,7 +103,7 @@ async fn record(node: &Arc<Node>, job: &Claimed, proved: Proved) -> Result<bool,
     let mut report_json = json!(report);
     report_json["node"] = json!(node.node_id);
     report_json["attempt"] = json!(job.attempt);
-    let relay = encoded.as_ref().map(|(key, statement, data)| NewProof { key: *key, statement: *statement, circuit: &job.circuit, data });
+    let relay = encoded.as_ref().map(|(key, statement, data)| NewProof { key: *key, statement: *statement, circuit: &job.circuit, data, client_id: None });
     let outcome = Outcome { proof: &proof_json, public: &public_json, report: &report_json, relay };
     let written = node.jobs.complete(&node.node_id, job, &outcome).await?;
     if written {

@@ -132,7 +132,7 @@ async fn concurrent_proofs_confirmed_exactly_once_bad_proofs_refused() {
         bodies.push(body(CIRCUIT, &p, &x));
     }
     let first = bodies[0].clone();
-    let ids = post_all(&http, bodies, 16).await;
+    let mut ids = post_all(&http, bodies, 16).await;
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 200);
 
     // The same proof again: the same id, not a second entry.
@@ -147,6 +147,32 @@ async fn concurrent_proofs_confirmed_exactly_once_bad_proofs_refused() {
         let r = http.post("/v1/proofs", body(CIRCUIT, &other, &public)).await.unwrap();
         assert_eq!((r.status, &r.json["duplicate"], r.json["id"].as_str()), (200, &serde_json::json!("statement"), Some(first_id.as_str())), "{}", r.text);
     }
+
+    // A client's own name for a submission: a retry gets the first record, another proof under
+    // the name is refused, and a name out of bounds is a 400.
+    let with_id = |p: &ProofJson, x: &[String], client_id: &str| {
+        let mut b: serde_json::Value = serde_json::from_str(&body(CIRCUIT, p, x)).unwrap();
+        b["client_id"] = serde_json::json!(client_id);
+        b.to_string()
+    };
+    let (p, x) = circuit.proof();
+    let (q, y) = circuit.proof();
+    let r = http.post("/v1/proofs", with_id(&p, &x, "order-1")).await.unwrap();
+    assert_eq!(r.status, 202, "{}", r.text);
+    let p_id = r.json["id"].as_str().unwrap().to_string();
+    let r = http.post("/v1/proofs", with_id(&p, &x, "order-1")).await.unwrap();
+    assert_eq!((r.status, r.json["id"].as_str(), &r.json["client_id"]), (200, Some(p_id.as_str()), &serde_json::json!("order-1")), "{}", r.text);
+    let r = http.post("/v1/proofs", with_id(&q, &y, "order-1")).await.unwrap();
+    assert_eq!(r.status, 409, "{}", r.text);
+    assert!(r.json["error"].as_str().unwrap().contains(&format!("client_id \"order-1\" was used for another proof (id {p_id})")), "{}", r.text);
+    for bad in [String::new(), "x".repeat(257)] {
+        let r = http.post("/v1/proofs", with_id(&q, &y, &bad)).await.unwrap();
+        assert_eq!(r.status, 400, "{}", r.text);
+        assert!(r.json["error"].as_str().unwrap().starts_with("client_id must be 1 to 256 characters"), "{}", r.text);
+    }
+    let r = http.post("/v1/proofs", with_id(&q, &y, "order-2")).await.unwrap();
+    assert_eq!(r.status, 202, "{}", r.text);
+    ids.extend([p_id, r.json["id"].as_str().unwrap().to_string()]);
 
     let done = http.wait_final(&ids, LIMIT).await;
     let mut per_proof = std::collections::HashMap::<&str, Vec<f64>>::new();
@@ -171,8 +197,8 @@ async fn concurrent_proofs_confirmed_exactly_once_bad_proofs_refused() {
     }
 
     let metrics = http.get("/metrics").await.unwrap().text;
-    assert!(metrics.contains("zkbatch_relayer_proofs_confirmed_total 200"), "{metrics}");
-    assert!(metrics.contains("zkbatch_relayer_proofs_accepted_total 200"), "{metrics}");
+    assert!(metrics.contains("zkbatch_relayer_proofs_confirmed_total 202"), "{metrics}");
+    assert!(metrics.contains("zkbatch_relayer_proofs_accepted_total 202"), "{metrics}");
     assert!(metrics.contains("zkbatch_relayer_proofs_rejected_total{reason=\"invalid\"} 1"), "{metrics}");
     assert!(metrics.contains("zkbatch_relayer_batch_size_count"), "{metrics}");
     relayer.stop().await;
@@ -343,7 +369,7 @@ async fn a_proof_the_chain_refuses_is_split_out_of_its_batch() {
     inputs[0] += U256::from(1);
     let bad = EvmProof { words, inputs };
     let data = bad.to_bytes();
-    let row = NewProof { key: bad.key(), statement: bad.statement(&vk_hash(&circuit.vk)), circuit: CIRCUIT, data: &data };
+    let row = NewProof { key: bad.key(), statement: bad.statement(&vk_hash(&circuit.vk)), circuit: CIRCUIT, data: &data, client_id: None };
     relayer.store.insert_proof(row).await.unwrap();
 
     let mut bodies = Vec::new();

@@ -113,7 +113,7 @@ async fn the_store_works_on_them(store: &Store) {
     assert!(scanned > 0);
     assert_eq!(store.queued_count().await.expect("depth"), scanned as usize);
     let before: i64 = sqlx::query_scalar("SELECT MAX(id) FROM proofs").fetch_one(store.pool()).await.expect("max id");
-    let row = NewProof { key: [0xee; 32].into(), statement: [0xef; 32].into(), circuit: "squares-2", data: &[0u8; 320] };
+    let row = NewProof { key: [0xee; 32].into(), statement: [0xef; 32].into(), circuit: "squares-2", data: &[0u8; 320], client_id: None };
     store.insert_proof(row).await.expect("a new proof");
     let after: i64 = sqlx::query_scalar("SELECT MAX(id) FROM proofs").fetch_one(store.pool()).await.expect("max id");
     assert_eq!(after, before + 1);
@@ -137,7 +137,7 @@ async fn a_sqlite_database_from_before_migrations_keeps_every_row() {
 
     let store = Store::open(&path).await.expect("today's relayer opens it");
     assert_eq!(dump(store.pool()).await, before, "rows changed in migration");
-    assert_eq!(versions(store.pool()).await, [1, 2, 3, 4], "the baseline, the proving service's jobs, the queue's depth, statements");
+    assert_eq!(versions(store.pool()).await, [1, 2, 3, 4, 5], "the baseline, the proving service's jobs, the queue's depth, statements, client ids");
     drop(store);
     // A second start finds nothing to do.
     let store = Store::open(&path).await.expect("opens again");
@@ -159,7 +159,7 @@ async fn a_postgres_database_from_before_migrations_keeps_every_row() {
 
     let store = Store::open(Path::new(&pg.url)).await.expect("today's relayer opens it");
     assert_eq!(dump(store.pool()).await, before, "rows changed in migration");
-    assert_eq!(versions(store.pool()).await, [1, 2, 3, 4], "the baseline, the proving service's jobs, the queue's depth, statements");
+    assert_eq!(versions(store.pool()).await, [1, 2, 3, 4, 5], "the baseline, the proving service's jobs, the queue's depth, statements, client ids");
     the_store_works_on_them(&store).await;
 }
 

@@ -1,7 +1,8 @@
 //! The queue's bound, where it is enforced: in the store, counting and inserting as one step, on
 //! SQLite and across instances on one PostgreSQL server (started by the test); and the depth row
 //! its triggers keep, which must equal a count of the queue after every move a proof makes; and
-//! what the store takes as one entry of the queue: one live proof per statement.
+//! what the store takes as one entry of the queue: one live proof per statement, one proof per
+//! client_id.
 
 use std::sync::Arc;
 
@@ -28,12 +29,12 @@ fn statement_of(key: B256) -> B256 {
 
 async fn insert_statements(store: &Store, keys: &[B256], statements: &[B256], capacity: usize) -> Vec<Inserted> {
     let data = [0u8; 320];
-    let rows: Vec<NewProof> = keys.iter().zip(statements).map(|(k, s)| NewProof { key: *k, statement: *s, circuit: "squares-2", data: &data }).collect();
+    let rows: Vec<NewProof> = keys.iter().zip(statements).map(|(k, s)| NewProof { key: *k, statement: *s, circuit: "squares-2", data: &data, client_id: None }).collect();
     store.insert_proofs(&rows, capacity).await.expect("insert")
 }
 
 fn existing(key: B256) -> Inserted {
-    Inserted::Existing { key, circuit: "squares-2".into() }
+    Inserted::Existing { key, circuit: "squares-2".into(), client_id: None }
 }
 
 async fn rows(store: &Store) -> i64 {
@@ -161,14 +162,36 @@ async fn one_live_proof_per_statement(store: &Store) {
     assert_eq!(rows(store).await, 3);
 }
 
+/// One proof per `client_id`: the same name with the same proof, or with another, finds the
+/// first (the API answers 200 or 409 from it); names do not stop other proofs being stored.
+async fn one_proof_per_client_id(store: &Store) {
+    let data = [0u8; 320];
+    let row = |k: u8, client_id: Option<&'static str>| {
+        let key = B256::repeat_byte(k);
+        NewProof { key, statement: statement_of(key), circuit: "squares-2", data: &data, client_id }
+    };
+    let first = Inserted::Existing { key: B256::repeat_byte(0x10), circuit: "squares-2".into(), client_id: Some("order-1".into()) };
+    assert_eq!(store.insert_proofs(&[row(0x10, Some("order-1"))], 100).await.expect("insert"), vec![Inserted::New]);
+    assert_eq!(store.insert_proofs(&[row(0x10, Some("order-1"))], 100).await.expect("insert"), vec![first.clone()], "a retry");
+    assert_eq!(store.insert_proofs(&[row(0x11, Some("order-1"))], 100).await.expect("insert"), vec![first], "another proof, same name");
+    let fresh = [row(0x11, None), row(0x12, None), row(0x13, Some("order-2"))];
+    assert_eq!(store.insert_proofs(&fresh, 100).await.expect("insert"), vec![Inserted::New; 3]);
+    let record = store.proof(B256::repeat_byte(0x13)).await.expect("read").expect("stored");
+    assert_eq!(record.client_id.as_deref(), Some("order-2"));
+}
+
 #[tokio::test]
-async fn one_live_proof_per_statement_on_sqlite() {
+async fn statements_and_client_ids_on_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
-    one_live_proof_per_statement(&Store::open(&dir.path().join("relayer.db")).await.expect("open")).await;
+    let store = Store::open(&dir.path().join("relayer.db")).await.expect("open");
+    one_live_proof_per_statement(&store).await;
+    one_proof_per_client_id(&store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_live_proof_per_statement_on_postgres() {
+async fn statements_and_client_ids_on_postgres() {
     let pg = Postgres::start();
-    one_live_proof_per_statement(&Store::open(std::path::Path::new(&pg.url)).await.expect("open")).await;
+    let store = Store::open(std::path::Path::new(&pg.url)).await.expect("open");
+    one_live_proof_per_statement(&store).await;
+    one_proof_per_client_id(&store).await;
 }
