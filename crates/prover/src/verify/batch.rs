@@ -77,10 +77,20 @@ impl<'a> Batch<'a> {
             None => alpha = key.pvk.vk.alpha_g1 * sum,
         }
         let l = fixed_base::combine(&key.ic, &key.pvk.vk.gamma_abc_g1, &scalars);
-        let g1 = G1Projective::normalize_batch(&[alpha, l, c_star]);
         let fixed = [&key.neg_beta, &key.pvk.gamma_g2_neg_pc, &key.pvk.delta_g2_neg_pc];
-        product_is_one(self.a[part.clone()].iter().copied().zip(&self.b[part]).chain(g1.into_iter().zip(fixed)))
+        equation_holds(self.a[part.clone()].iter().copied().zip(&self.b[part]), [alpha, l, c_star], fixed)
     }
+}
+
+/// The random-linear-combination equation from its terms: Πᵢ e(rᵢ·Aᵢ, Bᵢ) · e(R·α, −β) ·
+/// e(L, −γ) · e(C*, −δ) = 1, given the pairs (rᵢ·Aᵢ, Bᵢ), [R·α, L, C*] and the lines of −β, −γ, −δ.
+fn equation_holds<'b>(
+    scaled_a: impl Iterator<Item = (G1Affine, &'b G2Prepared)>,
+    [alpha, l, c_star]: [G1Projective; 3],
+    neg_beta_gamma_delta: [&'b G2Prepared; 3],
+) -> bool {
+    let g1 = G1Projective::normalize_batch(&[alpha, l, c_star]);
+    product_is_one(scaled_a.chain(g1.into_iter().zip(neg_beta_gamma_delta)))
 }
 
 /// R = Σ rᵢ and the scalars of L = R·IC₀ + Σⱼ (Σᵢ rᵢ·xᵢⱼ)·ICⱼ, for proofs whose input counts are
@@ -115,10 +125,9 @@ pub fn batch_holds(vk: &VerifyingKey, proofs: &[Proof], inputs: &[Vec<Fr>], chal
     let (sum, scalars) = combined_inputs(vk, &pairs, challenges);
     let l = G1Projective::msm_unchecked(&vk.gamma_abc_g1, &scalars);
     let c_star = G1Projective::msm_unchecked(&proofs.iter().map(|p| p.c).collect::<Vec<_>>(), challenges);
-    let mut g1: Vec<G1Projective> = proofs.iter().zip(challenges).map(|(p, r)| p.a * r).collect();
-    g1.extend([vk.alpha_g1 * sum, l, c_star]);
-    let mut g2: Vec<G2Prepared> = proofs.iter().map(|p| G2Prepared::from(p.b)).collect();
+    let scaled: Vec<G1Projective> = proofs.iter().zip(challenges).map(|(p, r)| p.a * r).collect();
+    let b: Vec<G2Prepared> = proofs.iter().map(|p| G2Prepared::from(p.b)).collect();
     let neg: [G2Affine; 3] = [-vk.beta_g2, -vk.gamma_g2, -vk.delta_g2];
-    g2.extend(neg.map(G2Prepared::from));
-    product_is_one(G1Projective::normalize_batch(&g1).into_iter().zip(&g2))
+    let [beta, gamma, delta] = neg.map(G2Prepared::from);
+    equation_holds(G1Projective::normalize_batch(&scaled).into_iter().zip(&b), [vk.alpha_g1 * sum, l, c_star], [&beta, &gamma, &delta])
 }
