@@ -93,7 +93,7 @@ if [[ "${RELAY:-1}" != 0 ]]; then
         for (;;) {
           const j = await fetch(`${base}/v1/jobs/${id}?wait=30`).then(r => r.json());
           if (j.status === "failed") throw new Error(`job ${id} failed: ${j.error}`);
-          if (j.status === "proved" && j.chain && (j.chain.status === "confirmed" || j.chain.status === "failed")) { jobs.push(j); break; }
+          if (j.status === "proved" && j.chain && (j.chain.status === "confirmed" || j.chain.status === "finalized" || j.chain.status === "failed")) { jobs.push(j); break; }
           await sleep(200);
         }
       }

@@ -107,12 +107,12 @@ impl Client {
         Err(ClientError::Refused { status, message, retry_after })
     }
 
-    /// Polls until the proof is confirmed or failed.
+    /// Polls until the proof is confirmed (or finalized) or failed.
     pub async fn wait(&self, id: &str, limit: Duration) -> Result<Value, ClientError> {
         let start = Instant::now();
         loop {
             let s = self.status(id).await?;
-            if matches!(s["status"].as_str(), Some("confirmed" | "failed")) {
+            if matches!(s["status"].as_str(), Some("confirmed" | "finalized" | "failed")) {
                 return Ok(s);
             }
             if start.elapsed() > limit {

@@ -98,6 +98,10 @@ pub struct Config {
     /// Blocks on top of the receipt's block before a proof counts as confirmed (1: in a block).
     #[serde(default = "one")]
     pub confirmations: u64,
+    /// Blocks on top of the receipt's block before a confirmed batch is final and no longer
+    /// watched for reorgs [default: 64, or 4 on anvil's and Hardhat's chain ids 31337 and 1337].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finality_depth: Option<u64>,
     /// When batches close.
     #[serde(default)]
     pub batch: BatchConfig,
@@ -310,6 +314,9 @@ impl Config {
         if self.confirmations == 0 {
             return invalid("confirmations", "at least 1", "0".into());
         }
+        if let Some(depth) = self.finality_depth.filter(|d| *d < self.confirmations) {
+            return invalid("finality_depth", "at least confirmations", depth.to_string());
+        }
         if !(self.fees.max_fee_gwei > 0.0 && self.fees.max_fee_gwei.is_finite()) {
             return invalid("fees.max_fee_gwei", "a positive number", self.fees.max_fee_gwei.to_string());
         }
@@ -323,6 +330,14 @@ impl Config {
             return invalid("http.body_limit_bytes", "at least 1024", self.http.body_limit_bytes.to_string());
         }
         Ok(())
+    }
+
+    /// `finality_depth` on the chain `chain_id`: as configured, else 4 on local development chains
+    /// (which reorganise only when told to) and 64 elsewhere (two epochs on Ethereum, beyond any
+    /// reorg seen there), and never fewer than `confirmations`.
+    pub fn finality_depth(&self, chain_id: u64) -> u64 {
+        let default = if matches!(chain_id, 31337 | 1337) { 4 } else { 64 };
+        self.finality_depth.unwrap_or(default).max(self.confirmations)
     }
 
     /// The signer's key, from the key file or the environment. The key's text appears in no error.

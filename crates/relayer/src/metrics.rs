@@ -207,6 +207,10 @@ metrics! {
         proofs_failed: "zkbatch_relayer_proofs_failed_total",
         /// Proofs whose successful transaction carried no `ProofVerified` event for them (marked failed).
         proofs_unverified: "zkbatch_relayer_proofs_unverified_total",
+        /// Proofs whose batch's block reached `finality_depth`.
+        proofs_finalized: "zkbatch_relayer_proofs_finalized_total",
+        /// Confirmed batches whose block left the canonical chain (a reorg), then mined again, sent again or requeued.
+        reorgs: "zkbatch_relayer_batches_reorged_total",
         /// RPC calls that failed or timed out.
         rpc_errors: "zkbatch_relayer_rpc_errors_total",
         /// Batch transactions broadcast (first broadcast only).

@@ -5,7 +5,9 @@
 //! same proof in a batch, and each reconciles only the batches its own key signed.
 //!
 //! A proof moves queued → batched (in a batch whose signed transaction is recorded, maybe not yet
-//! broadcast) → submitted (broadcast) → confirmed, or → failed. A batch's transaction is written
+//! broadcast) → submitted (broadcast) → confirmed → finalized, or → failed; a reorg takes a
+//! confirmed proof back to submitted, or to queued when its nonce went to another transaction.
+//! A batch's transaction is written
 //! here before it is broadcast, so after a crash the relayer finds it and asks the chain what
 //! became of it instead of building a second transaction for the same proofs.
 
@@ -80,8 +82,11 @@ pub enum Status {
     Batched,
     /// Its batch's transaction was broadcast.
     Submitted,
-    /// Its transaction is mined, successful and confirmed.
+    /// Its transaction is mined, successful and confirmed (`confirmations` deep), but its block
+    /// could still be reorganised away; the relayer watches it.
     Confirmed,
+    /// Its transaction's block is `finality_depth` deep: the relayer no longer watches it.
+    Finalized,
     /// Refused on-chain, or unsubmittable; `error` says why.
     Failed,
 }
@@ -94,6 +99,7 @@ impl Status {
             Status::Batched => "batched",
             Status::Submitted => "submitted",
             Status::Confirmed => "confirmed",
+            Status::Finalized => "finalized",
             Status::Failed => "failed",
         }
     }
@@ -104,6 +110,7 @@ impl Status {
             "batched" => Status::Batched,
             "submitted" => Status::Submitted,
             "confirmed" => Status::Confirmed,
+            "finalized" => Status::Finalized,
             "failed" => Status::Failed,
             _ => return None,
         })
@@ -201,6 +208,21 @@ pub struct PendingBatch {
     pub created_ms: i64,
     /// Every transaction signed for this batch's nonce, oldest first (replacements follow).
     pub txs: Vec<TxRecord>,
+}
+
+/// A confirmed batch, watched until its block is final.
+#[derive(Clone, Debug)]
+pub struct ConfirmedBatch {
+    /// Its row.
+    pub id: i64,
+    /// Its transaction's nonce.
+    pub nonce: u64,
+    /// The mined transaction.
+    pub tx_hash: B256,
+    /// The block it was mined in.
+    pub block: u64,
+    /// That block's hash (none for batches confirmed before it was recorded).
+    pub block_hash: Option<B256>,
 }
 
 /// What inserting a posted proof did.
@@ -652,12 +674,13 @@ impl Store {
 
     /// The batch's transaction is mined, successful and confirmed: its proofs are confirmed.
     /// Returns each proof's wait from acceptance to confirmation (ms), for the latency metric.
-    pub async fn confirm_batch(&self, batch_id: i64, tx_hash: B256, block: u64, gas_used: u64) -> Result<Vec<i64>, StoreError> {
+    pub async fn confirm_batch(&self, batch_id: i64, tx_hash: B256, block: u64, block_hash: B256, gas_used: u64) -> Result<Vec<i64>, StoreError> {
         let now = now_ms();
         let mut db = self.pool.begin().await?;
-        sqlx::query("UPDATE batches SET status = 'confirmed', tx_hash = $1, block = $2, gas_used = $3 WHERE id = $4")
+        sqlx::query("UPDATE batches SET status = 'confirmed', tx_hash = $1, block = $2, block_hash = $3, gas_used = $4 WHERE id = $5")
             .bind(tx_hash.to_vec())
             .bind(block as i64)
+            .bind(block_hash.to_vec())
             .bind(gas_used as i64)
             .bind(batch_id)
             .execute(&mut *db)
@@ -673,6 +696,58 @@ impl Store {
             .await?;
         db.commit().await?;
         Ok(received.into_iter().map(|r| now - r).collect())
+    }
+
+    /// `signer`'s confirmed batches not yet final, oldest block first.
+    pub async fn confirmed_batches(&self, signer: &str) -> Result<Vec<ConfirmedBatch>, StoreError> {
+        let rows = sqlx::query("SELECT id, nonce, tx_hash, block, block_hash FROM batches WHERE status = 'confirmed' AND signer = $1 ORDER BY block, nonce")
+            .bind(signer)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                let tx: Option<Vec<u8>> = r.try_get("tx_hash")?;
+                let tx = tx.ok_or(StoreError::Corrupt { what: "confirmed batch without its transaction", row: id })?;
+                let block_hash = match r.try_get::<Option<Vec<u8>>, _>("block_hash")? {
+                    Some(h) => Some(b256(&h, "block hash", id)?),
+                    None => None,
+                };
+                let block: Option<i64> = r.try_get("block")?;
+                Ok(ConfirmedBatch {
+                    id,
+                    nonce: r.try_get::<i64, _>("nonce")? as u64,
+                    tx_hash: b256(&tx, "transaction hash", id)?,
+                    block: block.ok_or(StoreError::Corrupt { what: "confirmed batch without its block", row: id })? as u64,
+                    block_hash,
+                })
+            })
+            .collect()
+    }
+
+    /// The confirmed batch's block is final: the batch and its confirmed proofs are finalized.
+    /// Returns how many proofs.
+    pub async fn finalize_batch(&self, batch_id: i64) -> Result<u64, StoreError> {
+        let mut db = self.pool.begin().await?;
+        sqlx::query("UPDATE batches SET status = 'finalized' WHERE id = $1 AND status = 'confirmed'").bind(batch_id).execute(&mut *db).await?;
+        let done = sqlx::query("UPDATE proofs SET status = 'finalized' WHERE batch_id = $1 AND status = 'confirmed'").bind(batch_id).execute(&mut *db).await?;
+        db.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    /// The confirmed batch's block left the canonical chain: the batch is pending again (its
+    /// recorded transactions are driven as any pending batch's: found mined again, sent again
+    /// while the nonce is free, or given up when another transaction took the nonce) and its
+    /// proofs are submitted, no longer confirmed.
+    pub async fn unconfirm_batch(&self, batch_id: i64) -> Result<(), StoreError> {
+        let mut db = self.pool.begin().await?;
+        sqlx::query("UPDATE batches SET status = 'pending', tx_hash = NULL, block = NULL, block_hash = NULL, gas_used = NULL WHERE id = $1 AND status = 'confirmed'")
+            .bind(batch_id)
+            .execute(&mut *db)
+            .await?;
+        sqlx::query("UPDATE proofs SET status = 'submitted', final_ms = NULL WHERE batch_id = $1 AND status = 'confirmed'").bind(batch_id).execute(&mut *db).await?;
+        db.commit().await?;
+        Ok(())
     }
 
     /// The batch's transaction was mined and reverted: its proofs go back to the queue (the

@@ -1,6 +1,7 @@
 //! The submitter: one task per relayer (one signer, one nonce sequence), in rounds.
 //!
-//! Each round it first drives every recorded, unconfirmed batch towards an end (the transaction
+//! Each round it first watches confirmed batches until their blocks are final (a reorg makes one
+//! pending again), then drives every recorded, unconfirmed batch towards an end (the transaction
 //! lifecycle, [`crate::tx`]), then closes new batches (the batching policy, [`crate::batching`])
 //! while fewer than `max_in_flight` are pending. A new batch is estimated first (a revert there is
 //! bisected down to the proofs that cause it, which fail alone), signed, recorded in the database,
@@ -30,6 +31,8 @@ use crate::tx::{Failure, SubmitError, Transactions};
 const QUEUE_RESYNC: Duration = Duration::from_millis(500);
 /// How often the chain's head and the signer's balance are read for the metrics.
 const CHAIN_READ: Duration = Duration::from_secs(5);
+/// How often confirmed batches are checked against the canonical chain until final.
+const WATCH: Duration = Duration::from_secs(1);
 /// The round's pause when there was nothing to do (new proofs wake it at once).
 const IDLE: Duration = Duration::from_millis(50);
 
@@ -42,6 +45,9 @@ pub(crate) struct Submitter {
     gas_cache: HashMap<(Address, usize, usize), u64>,
     last_resync: Instant,
     last_chain_read: Instant,
+    /// `finality_depth` on this chain, known once started.
+    finality_depth: u64,
+    last_watch: Option<Instant>,
 }
 
 impl Submitter {
@@ -56,6 +62,8 @@ impl Submitter {
             gas_cache: HashMap::new(),
             last_resync: Instant::now(),
             last_chain_read: Instant::now(),
+            finality_depth: 0,
+            last_watch: None,
         }
     }
 
@@ -107,6 +115,7 @@ impl Submitter {
     /// database recorded (a recorded transaction may not have reached the node yet).
     async fn start(&mut self) -> Result<(), SubmitError> {
         let (chain_id, on_chain) = self.txs.start(&self.shared).await?;
+        self.finality_depth = self.shared.config.finality_depth(chain_id);
         let store = &self.shared.store;
         let signer = self.txs.signer_id();
         let recorded = store.max_nonce(signer).await?.map(|n| n + 1).unwrap_or(0);
@@ -121,7 +130,7 @@ impl Submitter {
         // Blocks since the last confirmation count from here: nothing was waiting on this
         // relayer before it started.
         self.shared.metrics.chain.last_confirmed.fetch_max(head, Ordering::Relaxed);
-        tracing::info!(signer = %self.txs.from(), chain_id, nonce = self.next_nonce, pending_batches = pending, "submitter started");
+        tracing::info!(signer = %self.txs.from(), chain_id, nonce = self.next_nonce, pending_batches = pending, finality_depth = self.finality_depth, "submitter started");
         Ok(())
     }
 
@@ -137,7 +146,9 @@ impl Submitter {
             self.read_chain().await?;
         }
         let shared = self.shared.clone();
-        let mut progress = false;
+        // Confirmed batches first: one whose block a reorg took away is pending again, and is
+        // driven below in this same round.
+        let mut progress = self.watch_confirmed().await?;
         let pending = shared.store.pending_batches(self.txs.signer_id()).await?;
         let mut in_flight = 0;
         for batch in &pending {
@@ -156,6 +167,25 @@ impl Submitter {
             in_flight += 1;
         }
         Ok(progress)
+    }
+
+    /// Checks the confirmed, not yet final batches against the canonical chain (every
+    /// [`WATCH`]); true if one moved.
+    async fn watch_confirmed(&mut self) -> Result<bool, SubmitError> {
+        if self.last_watch.is_some_and(|t| t.elapsed() < WATCH) {
+            return Ok(false);
+        }
+        let shared = self.shared.clone();
+        let confirmed = shared.store.confirmed_batches(self.txs.signer_id()).await?;
+        let mut moved = false;
+        if !confirmed.is_empty() {
+            let head = self.read_chain().await?;
+            for batch in &confirmed {
+                moved |= self.txs.watch(&shared, batch, head, self.finality_depth).await?;
+            }
+        }
+        self.last_watch = Some(Instant::now());
+        Ok(moved)
     }
 
     /// Reads the head and the signer's balance into the metrics; returns the head.

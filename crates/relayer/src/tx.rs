@@ -5,7 +5,8 @@
 //! driven each round ([`Transactions::drive`]): a receipt with enough confirmations confirms it or
 //! reverts it; an unmined transaction is sent again now and then, or replaced with bumped fees
 //! when stuck; a nonce the chain shows used by a transaction this relayer never signed gives the
-//! batch up, its proofs back to the queue.
+//! batch up, its proofs back to the queue. A confirmed batch is watched until its block is
+//! final ([`Transactions::watch`]): a reorg that takes its block away makes it pending again.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -26,7 +27,7 @@ use zkbatch_evm::Revert;
 use crate::batching::Mode;
 use crate::fees::{self, AboveCap, Fees};
 use crate::shared::Shared;
-use crate::store::{now_ms, PendingBatch, StoreError, TxRecord};
+use crate::store::{now_ms, ConfirmedBatch, PendingBatch, StoreError, TxRecord};
 
 /// Why a round of the submitter stopped; it backs off and tries again.
 #[derive(Debug, thiserror::Error)]
@@ -277,7 +278,8 @@ impl Transactions {
                     metrics.proofs_unverified.add(unverified);
                     tracing::error!(batch = batch.id, tx = %tx.hash, block, unverified, registry = %config.registry, "transaction succeeded without a ProofVerified event for some proofs: is `registry` the ProofRegistry contract? They are marked failed");
                 }
-                let waits = store.confirm_batch(batch.id, tx.hash, block, gas).await?;
+                let block_hash = receipt.block_hash.unwrap_or_default();
+                let waits = store.confirm_batch(batch.id, tx.hash, block, block_hash, gas).await?;
                 metrics.batches_confirmed.inc();
                 metrics.proofs_confirmed.add(waits.len() as u64);
                 metrics.batch_size.observe(batch.size as f64);
@@ -331,6 +333,31 @@ impl Transactions {
         let due = self.last_sent.get(&batch.id).is_none_or(|t| t.elapsed() >= REBROADCAST);
         if !newest.broadcast || due {
             self.broadcast(shared, batch.id, newest).await?;
+        }
+        Ok(false)
+    }
+
+    /// Checks a confirmed batch against the canonical chain at `head`: when its transaction's
+    /// receipt is gone or names another block, the batch is pending again (the next round finds
+    /// it mined again, sends it again while its nonce is free, or gives it up when another
+    /// transaction took the nonce); once `finality_depth` deep, it is finalized. True when it moved.
+    pub(crate) async fn watch(&mut self, shared: &Shared, batch: &ConfirmedBatch, head: u64, finality_depth: u64) -> Result<bool, SubmitError> {
+        let receipt = self.rpc("eth_getTransactionReceipt", self.provider.get_transaction_receipt(batch.tx_hash)).await?;
+        let canonical = receipt.as_ref().is_some_and(|r| r.block_number == Some(batch.block) && batch.block_hash.is_none_or(|h| r.block_hash == Some(h)));
+        if !canonical {
+            shared.store.unconfirm_batch(batch.id).await?;
+            shared.metrics.reorgs.inc();
+            // Sent again in this round, not after the rebroadcast interval.
+            self.last_sent.remove(&batch.id);
+            let now_in = receipt.and_then(|r| r.block_number);
+            tracing::warn!(batch = batch.id, tx = %batch.tx_hash, nonce = batch.nonce, block = batch.block, ?now_in, "the block that confirmed this batch left the canonical chain: its proofs are submitted again");
+            return Ok(true);
+        }
+        if head + 1 >= batch.block + finality_depth {
+            let proofs = shared.store.finalize_batch(batch.id).await?;
+            shared.metrics.proofs_finalized.add(proofs);
+            tracing::debug!(batch = batch.id, block = batch.block, proofs, "batch final");
+            return Ok(true);
         }
         Ok(false)
     }

@@ -256,6 +256,10 @@ pub struct RelayConfig {
     /// Blocks on top of the receipt's block before a proof counts as confirmed.
     #[serde(default = "one")]
     pub confirmations: u64,
+    /// Blocks on top of the receipt's block before a confirmed batch is final and no longer
+    /// watched for reorgs [default: 64, or 4 on chain ids 31337 and 1337].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finality_depth: Option<u64>,
     /// When batches close.
     #[serde(default)]
     pub batch: BatchConfig,
@@ -393,6 +397,7 @@ impl Config {
             key_file: r.key_file.clone(),
             key_env: r.key_env.clone(),
             confirmations: r.confirmations,
+            finality_depth: r.finality_depth,
             batch: r.batch.clone(),
             queue: r.queue.clone(),
             http: relay::HttpConfig::default(),

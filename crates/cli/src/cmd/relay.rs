@@ -60,6 +60,10 @@ struct Overrides {
     /// Blocks to wait on top of the receipt's.
     #[arg(long, env = "ZKBATCH_CONFIRMATIONS")]
     confirmations: Option<u64>,
+    /// Blocks on top of the receipt's before a confirmed batch is final (no longer watched for
+    /// reorgs) [default: 64; 4 on chain ids 31337 and 1337].
+    #[arg(long, env = "ZKBATCH_FINALITY_DEPTH")]
+    finality_depth: Option<u64>,
     /// EIP-1559 fee cap in gwei.
     #[arg(long, env = "ZKBATCH_MAX_FEE_GWEI")]
     #[serde(rename = "fees.max_fee_gwei")]

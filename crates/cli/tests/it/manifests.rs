@@ -555,7 +555,7 @@ async fn live_node(dir: &Path) -> (BTreeSet<String>, BTreeSet<String>) {
     let start = Instant::now();
     loop {
         let job: Value = client.get(format!("{}/v1/jobs/{id}?wait=5", node.url)).send().await.unwrap().json().await.unwrap();
-        if job["chain"]["status"] == "confirmed" {
+        if job["chain"]["status"] == "confirmed" || job["chain"]["status"] == "finalized" {
             break;
         }
         assert!(job["status"] != "failed" && start.elapsed() < Duration::from_secs(120), "job not confirmed: {job}");

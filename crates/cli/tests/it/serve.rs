@@ -511,7 +511,7 @@ async fn confirmed_once(client: &reqwest::Client, base: &str, ids: &[String], an
         loop {
             let (_, job) = get(client, &format!("{base}/v1/jobs/{id}")).await;
             assert_eq!(job["status"], "proved", "{job}");
-            if job["chain"]["status"] == "confirmed" {
+            if job["chain"]["status"] == "confirmed" || job["chain"]["status"] == "finalized" {
                 assert!(job["chain"]["tx_hash"].is_string() && job["chain"]["block"].is_number(), "{job}");
                 keys.insert(job["chain"]["id"].as_str().unwrap().parse::<B256>().unwrap());
                 break;

@@ -18,7 +18,7 @@ use zkbatch_evm::EvmProof;
 use zkbatch_relayer::store::NewProof;
 use zkbatch_relayer::Relayer;
 
-use crate::harness::{body, config, Chain, Circuit, Http, CIRCUIT};
+use crate::harness::{body, config, landed, Chain, Circuit, Http, CIRCUIT};
 
 /// A bound against hanging, not a speed requirement.
 const LIMIT: Duration = Duration::from_secs(300);
@@ -177,7 +177,7 @@ async fn concurrent_proofs_confirmed_exactly_once_bad_proofs_refused() {
     let done = http.wait_final(&ids, LIMIT).await;
     let mut per_proof = std::collections::HashMap::<&str, Vec<f64>>::new();
     for (id, status) in &done {
-        assert_eq!(status["status"], "confirmed", "{id}: {status}");
+        assert!(landed(&status["status"]), "{id}: {status}");
         assert!(status["tx_hash"].as_str().is_some_and(|h| h.len() == 66), "{status}");
         assert!(status["block"].as_u64().is_some(), "{status}");
         // The gas model: one verification for a batch of one, batch verification from two on.
@@ -325,7 +325,7 @@ async fn confirmed_only_with_the_registrys_event_and_nothing_sent_to_a_registry_
             for id in &ids {
                 statuses.push(http.get(&format!("/v1/proofs/{id}")).await.unwrap().json);
             }
-            if code.is_none() || statuses.iter().all(|s| s["status"] == "failed" || s["status"] == "confirmed") {
+            if code.is_none() || statuses.iter().all(|s| s["status"] == "failed" || landed(&s["status"])) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -385,7 +385,7 @@ async fn a_proof_the_chain_refuses_is_split_out_of_its_batch() {
     assert_eq!(done[&bad_id]["status"], "failed");
     assert!(done[&bad_id]["error"].as_str().unwrap().contains("ProofInvalid"), "{}", done[&bad_id]);
     for id in &ids {
-        assert_eq!(done[id]["status"], "confirmed", "{}", done[id]);
+        assert!(landed(&done[id]["status"]), "{}", done[id]);
     }
     assert_exactly_once(&chain, &ids).await;
     relayer.stop().await;
@@ -422,7 +422,7 @@ async fn anvil_paused_for_10s_mid_run_relayer_retries_and_completes() {
     assert!(Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
 
     let done = http.wait_final(&ids, LIMIT).await;
-    assert!(done.values().all(|s| s["status"] == "confirmed"), "{done:?}");
+    assert!(done.values().all(|s| landed(&s["status"])), "{done:?}");
     assert_exactly_once(&chain, &ids).await;
     let metrics = http.get("/metrics").await.unwrap().text;
     let errors: u64 = metrics
@@ -505,7 +505,7 @@ async fn relayer_sigkilled_mid_run_and_restarted_confirms_every_proof_once() {
             v
         };
         let _ = r;
-        if statuses.iter().any(|s| s == "submitted" || s == "batched" || s == "confirmed") {
+        if statuses.iter().any(|s| ["submitted", "batched", "confirmed", "finalized"].contains(&s.as_str())) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -518,7 +518,7 @@ async fn relayer_sigkilled_mid_run_and_restarted_confirms_every_proof_once() {
     wait_healthy(&http).await;
     let done = http.wait_final(&ids, LIMIT).await;
     let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(done.values().all(|s| s["status"] == "confirmed"), "{done:?}\n{log_text}");
+    assert!(done.values().all(|s| landed(&s["status"])), "{done:?}\n{log_text}");
     assert_exactly_once(&chain, &ids).await;
     assert!(confirmed_before < ids.len(), "the kill came after everything was done: the test proved nothing");
     // The key is never logged.
@@ -561,7 +561,7 @@ async fn a_stuck_transaction_is_replaced_with_higher_fees_and_lands_once() {
     assert_eq!(before["status"], "submitted", "{before}");
     let _: serde_json::Value = chain.provider.raw_request("evm_mine".into(), ()).await.unwrap();
     let done = http.wait_final(&ids, LIMIT).await;
-    assert!(done.values().all(|s| s["status"] == "confirmed"), "{done:?}");
+    assert!(done.values().all(|s| landed(&s["status"])), "{done:?}");
     assert_exactly_once(&chain, &ids).await;
     // What was mined is the last replacement, at the batch's nonce.
     let mined: alloy::primitives::B256 = done[&ids[0]]["tx_hash"].as_str().unwrap().parse().unwrap();

@@ -130,6 +130,7 @@ pub(crate) fn config(dir: &Path, chain: &Chain, circuit: &Circuit) -> Config {
         key_file: Some(key_file),
         key_env: zkbatch_relayer::config::DEFAULT_KEY_ENV.into(),
         confirmations: 1,
+        finality_depth: None,
         batch: BatchConfig { max_size: 8, max_wait_ms: 200, max_in_flight: 4 },
         queue: QueueConfig::default(),
         http: HttpConfig::default(),
@@ -194,7 +195,7 @@ impl Http {
                 }
                 if let Ok(r) = self.get(&format!("/v1/proofs/{id}")).await {
                     let s = r.json["status"].as_str().unwrap_or("");
-                    if s == "confirmed" || s == "failed" {
+                    if landed_str(s) || s == "failed" {
                         done.insert(id.clone(), r.json);
                     }
                 }
@@ -204,4 +205,14 @@ impl Http {
         }
         done
     }
+}
+
+/// Whether a proof's status says its transaction is in the chain: confirmed, or finalized once
+/// `finality_depth` deep.
+pub(crate) fn landed(status: &serde_json::Value) -> bool {
+    status.as_str().is_some_and(landed_str)
+}
+
+fn landed_str(s: &str) -> bool {
+    s == "confirmed" || s == "finalized"
 }

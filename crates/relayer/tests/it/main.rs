@@ -10,3 +10,4 @@ mod load;
 mod migrations;
 mod postgres;
 mod queue_bound;
+mod reorg;

@@ -117,8 +117,13 @@ async fn the_depth_follows_every_move(store: &Store) {
     expect!(3, "abandoning a batch of 2");
     let ids: Vec<i64> = store.claim("squares-2", 2, "signer-a").await.expect("claim").iter().map(|q| q.id).collect();
     let batch = store.record_batch("squares-2", "batch", "signer-a", &ids, &tx(3)).await.expect("batch");
-    store.confirm_batch(batch, tx(3).hash, 3, 21_000).await.expect("confirm");
+    store.confirm_batch(batch, tx(3).hash, 3, B256::repeat_byte(0xbb), 21_000).await.expect("confirm");
     expect!(1, "confirming 2");
+    store.unconfirm_batch(batch).await.expect("a reorg");
+    expect!(1, "a reorg taking their block away (they are submitted again, not queued)");
+    store.confirm_batch(batch, tx(3).hash, 4, B256::repeat_byte(0xbc), 21_000).await.expect("confirm");
+    assert_eq!(store.finalize_batch(batch).await.expect("finalize"), 2);
+    expect!(1, "finalizing them");
     let last = store.claim("squares-2", 1, "signer-a").await.expect("claim");
     store.release_claims("signer-a").await.expect("release");
     store.fail_queued(last[0].id, "refused on its own").await.expect("fail");

@@ -83,7 +83,7 @@ pub(crate) struct JobView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) finished_ms: Option<i64>,
     /// With `submit`, the proof's way on-chain, as `GET /v1/proofs/{id}` shows it: `id`,
-    /// `status` (queued, batched, submitted, confirmed, failed), `tx_hash`, `block`, `batch`.
+    /// `status` (queued, batched, submitted, confirmed, finalized, failed), `tx_hash`, `block`, `batch`.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub(crate) chain: Option<Value>,
