@@ -168,14 +168,14 @@ impl Drop for Phase {
     }
 }
 
-/// The error and its causes on one line, as `{:#}` writes them, less the causes a message already
-/// ends with: many errors name their source in their own text (`{path}: {source}`) and expose it
-/// as the source too, and the user should read it once.
+/// The error and its causes on one line, as `{:#}` writes them, less the causes the line already
+/// says: many errors name their source in their own text (`{path}: {source}`, or mid-sentence
+/// before advice) and expose it as the source too, and the user should read it once.
 pub(crate) fn describe(err: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in err.chain() {
         let text = cause.to_string();
-        if line.ends_with(&text) {
+        if line.contains(&text) {
             continue;
         }
         if !line.is_empty() {
@@ -200,5 +200,9 @@ mod tests {
         // A context that does not name its cause keeps it after a colon.
         let err = err.context("reading the proofs");
         assert_eq!(describe(&err), "reading the proofs: a.json: No such file or directory");
+        // A cause named mid-sentence, before the message's advice, is said once too.
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let err = anyhow::Error::from(zkbatch_evm::solc::SolcError::Spawn { solc: "/x/solc".into(), source: io });
+        assert_eq!(describe(&err).matches("No such file or directory").count(), 1, "{}", describe(&err));
     }
 }

@@ -52,6 +52,10 @@ pub struct KeyHeader {
     pub break_points: Vec<Vec<usize>>,
     /// [`params_id`] of the KZG parameters the key was made with.
     pub params_id: String,
+    /// Whether those parameters are the insecure test setup's (public τ: anyone can forge proofs
+    /// against the key). Absent in keys made before it was recorded.
+    #[serde(default)]
+    pub insecure_setup: bool,
 }
 
 /// A proving key of the aggregation circuit, with the layout proving must follow.
@@ -178,6 +182,7 @@ pub fn keygen(params: &KzgParams, shape: Shape, mut on_phase: impl FnMut(&str)) 
         config,
         break_points: builder.break_points(),
         params_id: params_id(params),
+        insecure_setup: super::params::is_insecure(params),
     };
     Ok(AggregationKey { header, pk: Arc::new(pk) })
 }

@@ -78,6 +78,18 @@ fn insecure_tau() -> HaloFr {
     HaloFr::random(ChaCha20Rng::from_seed(INSECURE_SEED))
 }
 
+/// [τ]G2 of [`insecure_setup`], the same at every k: what a verifier made from those parameters
+/// checks against, and what tells them apart from a ceremony's.
+pub fn insecure_s_g2() -> G2Affine {
+    (G2Affine::generator() * insecure_tau()).into()
+}
+
+/// Whether `params` come from [`insecure_setup`] (their [τ]G2 is its public τ's), however they
+/// were loaded: a file, a cache, or made here.
+pub fn is_insecure(params: &KzgParams) -> bool {
+    params.s_g2() == insecure_s_g2()
+}
+
 /// Deterministic parameters for 2^k rows from a public seed. INSECURE: τ is known to everyone,
 /// so proofs can be forged. For tests and the local demo only.
 ///

@@ -13,6 +13,7 @@
 use std::rc::Rc;
 
 use halo2_base::halo2_proofs::halo2curves::bn256::{Bn256, Fq, Fr as HaloFr, G1Affine};
+use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
 use halo2_base::halo2_proofs::plonk::VerifyingKey;
 use halo2_base::halo2_proofs::poly::commitment::ParamsProver;
 use snark_verifier::loader::evm::EvmLoader;
@@ -39,6 +40,20 @@ pub enum SolidityError {
     /// The rendered text no longer has what the edits below expect.
     #[error("snark-verifier's template changed: {0} not found (update recursive::solidity)")]
     Template(&'static str),
+}
+
+/// Whether a verifier's Solidity source checks against the insecure test setup's [τ]G2
+/// ([`super::params::insecure_s_g2`]): both words of its x coordinate appear in it (the verifier
+/// holds −[τ]G2, whose x is the same). Read from the code the verifier runs, not from a comment,
+/// so an edited header does not hide it.
+pub fn uses_insecure_setup(source: &str) -> bool {
+    let s_g2 = super::params::insecure_s_g2();
+    let source = source.to_ascii_lowercase();
+    [s_g2.x.c0, s_g2.x.c1].iter().all(|c| {
+        let mut bytes = c.to_repr().as_ref().to_vec();
+        bytes.reverse();
+        source.contains(&format!("0x{}", alloy_primitives::hex::encode(bytes)))
+    })
 }
 
 /// The default contract name for a shape: `AggregateVerifierN{N}L{ℓ}K{k}`.

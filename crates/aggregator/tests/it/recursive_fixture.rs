@@ -99,3 +99,25 @@ fn regenerate_fixture() {
     let verifier = solidity::verifier_solidity(&srs, key.vk(), SHAPE, &solidity::contract_name(SHAPE)).expect("render verifier");
     std::fs::write(verifier_path(), verifier).expect("write verifier");
 }
+
+/// The insecure test setup is recognised from what a verifier runs and from the parameters
+/// themselves: the fixture's verifier (made with it) is, and is not once one coordinate of its
+/// [τ]G2's x is another; parameters from the setup are, parameters from another τ are not.
+#[test]
+fn the_insecure_setup_is_recognised_in_a_verifier_and_in_parameters() {
+    let verifier = read(&verifier_path());
+    assert!(solidity::uses_insecure_setup(&verifier));
+    let s_g2 = params::insecure_s_g2();
+    let mut word = s_g2.x.c1.to_bytes();
+    word.reverse();
+    let word = format!("0x{}", alloy_primitives::hex::encode(word));
+    assert!(verifier.contains(&word), "the fixture holds [τ]G2's x.c1 as a word");
+    assert!(!solidity::uses_insecure_setup(&verifier.replace(&word, &format!("0x{}", "1".repeat(64)))));
+
+    assert!(params::is_insecure(&params::insecure_setup(4)));
+    let other = halo2_base::halo2_proofs::poly::kzg::commitment::ParamsKZG::<halo2_base::halo2_proofs::halo2curves::bn256::Bn256>::setup(
+        4,
+        <rand_chacha::ChaCha20Rng as rand::SeedableRng>::from_seed([7; 32]),
+    );
+    assert!(!params::is_insecure(&other));
+}

@@ -4,13 +4,14 @@
 use std::path::PathBuf;
 
 use alloy::primitives::{Address, Bytes, U256};
+use alloy::providers::Provider;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use serde_json::json;
 use zkbatch_aggregator::recursive::padding::pad;
 use zkbatch_aggregator::recursive::proof::AggregateProofJson;
 use zkbatch_aggregator::recursive::shape::Shape;
-use zkbatch_aggregator::recursive::{check_native, keys, prove, AggregationInput};
+use zkbatch_aggregator::recursive::{check_native, keys, prove, solidity, AggregationInput};
 use zkbatch_evm::deploy::deploy_aggregate;
 use zkbatch_evm::submit::submit_aggregate;
 use zkbatch_prover::snarkjs;
@@ -144,6 +145,9 @@ fn prove_aggregate(out: &Output, args: ProveArgs) -> Result<()> {
     Ok(())
 }
 
+/// Anvil's chain id: the one chain a verifier from the insecure test setup is deployed on unasked.
+const ANVIL_CHAIN_ID: u64 = 31337;
+
 #[derive(Args)]
 struct DeployArgs {
     #[command(flatten)]
@@ -160,6 +164,10 @@ struct DeployArgs {
     /// ℓ, public inputs per proof.
     #[arg(long)]
     inputs: usize,
+    /// Deploy a verifier made from the insecure test KZG setup (`--insecure-params`) on a chain
+    /// other than anvil's (31337): anyone can forge proofs it accepts, so this is for test networks.
+    #[arg(long)]
+    allow_insecure_setup: bool,
     #[command(flatten)]
     solc: SolcOpts,
 }
@@ -183,6 +191,18 @@ fn deploy(out: &Output, args: DeployArgs) -> Result<()> {
     };
     let provider = args.chain.provider()?;
     let runtime = tokio::runtime::Runtime::new()?;
+    if solidity::uses_insecure_setup(&source) {
+        let chain_id = runtime.block_on(provider.get_chain_id()).with_context(|| format!("eth_chainId at {}", args.chain.rpc_url))?;
+        if chain_id != ANVIL_CHAIN_ID && !args.allow_insecure_setup {
+            bail!(
+                "{} was made from the insecure test KZG setup (--insecure-params: its τ is public, so anyone can forge                  an aggregate proof it accepts); refusing to deploy it on chain id {chain_id}. Make the verifier from a                  public ceremony (`zkbatch solgen aggregate --ptau FILE` or `--params FILE`), or pass                  --allow-insecure-setup on a test network",
+                args.verifier.display()
+            );
+        }
+        if !out.is_json() {
+            eprintln!("warning: {} uses the INSECURE test KZG setup (public τ): for tests only", args.verifier.display());
+        }
+    }
     let (verifier, registry) =
         runtime.block_on(deploy_aggregate(&provider, &args.solc.solc(), &source, &name, args.slots, args.inputs))?;
     out.say(format!("{name} at {verifier}\nAggregatedProofRegistry (N = {}, ℓ = {}) at {registry}", args.slots, args.inputs));

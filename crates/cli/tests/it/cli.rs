@@ -262,3 +262,27 @@ fn submit_names_a_file_it_cannot_send_before_calling_the_relayer() {
     let err = submit("missing.json");
     assert!(err.contains("missing.json") && err.matches("os error 2").count() == 1, "said once: {err}");
 }
+
+/// A verifier made from the insecure test KZG setup is deployed on anvil's chain id only: on any
+/// other the deploy is refused, naming why and what to do, before anything is compiled or sent;
+/// `--allow-insecure-setup` lets it through (here to a solc that does not exist, which shows the
+/// check was passed without spending a compile).
+#[test]
+fn an_insecure_setup_verifier_is_not_deployed_off_anvil() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let anvil = zkbatch_testing::anvil().chain_id(1).spawn();
+    std::fs::write(d.join("deployer.key"), alloy::hex::encode(anvil.keys()[0].to_bytes())).unwrap();
+    let verifier = zkbatch_testing::root().join("test/fixtures/AggregateVerifierN2L2K20.sol");
+    let url = anvil.endpoint();
+    let deploy = |extra: &[&str]| {
+        let mut args = vec!["aggregate", "deploy", "--verifier", verifier.to_str().unwrap(), "--slots", "2", "--inputs", "2"];
+        args.extend(["--rpc-url", url.as_str(), "--key-file", "deployer.key", "--solc", "/nonexistent/solc"]);
+        args.extend(extra);
+        fails(d, &args)
+    };
+    let err = deploy(&[]);
+    assert!(err.contains("insecure test KZG setup") && err.contains("refusing to deploy it on chain id 1") && err.contains("--ptau"), "{err}");
+    let err = deploy(&["--allow-insecure-setup"]);
+    assert!(!err.contains("refusing to deploy") && err.contains("/nonexistent/solc"), "{err}");
+}
