@@ -348,6 +348,7 @@ mod tests {
             config: BaseCircuitParams::default(),
             break_points: vec![],
             params_id: params_id(&params),
+            insecure_setup: true,
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("k.aggpk");
