@@ -278,7 +278,14 @@ impl Submitter {
         let gas_limit = gas * (100 + shared.config.fees.gas_margin_percent) / 100;
         let fees = self.txs.fees(&shared).await?;
         let request = self.registry_call(mode, verifier(circuit, mode), &proofs).with_gas_limit(gas_limit);
-        let nonce = self.next_nonce;
+        // Past any nonce the node has seen used: another user of the key (or a transaction given
+        // up as orphaned) moves it on, and a nonce below it would never be mined. Never below our
+        // own count: a node that lost our pending transactions gets them again by rebroadcast.
+        let nonce = self.next_nonce.max(self.txs.pending_nonce().await?);
+        if nonce > self.next_nonce {
+            tracing::warn!(expected = self.next_nonce, nonce, "the signer's nonce moved past this relayer's count: another user of the key?");
+        }
+        self.next_nonce = nonce;
         let tx = self.txs.sign(request, nonce, fees).await?;
         let ids: Vec<i64> = proofs.iter().map(|(row, _)| row.id).collect();
         let batch_id = store.record_batch(&circuit_id, mode.as_str(), self.txs.signer_id(), &ids, &tx).await?;

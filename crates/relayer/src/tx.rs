@@ -199,8 +199,12 @@ impl Transactions {
                 return Err(SubmitError::NoCode { what, address });
             }
         }
-        let pending = self.rpc("eth_getTransactionCount", self.provider.get_transaction_count(self.from).pending()).await?;
-        Ok((self.chain_id, pending))
+        Ok((self.chain_id, self.pending_nonce().await?))
+    }
+
+    /// The signer's next nonce as the node sees it: mined and pending transactions counted.
+    pub(crate) async fn pending_nonce(&self) -> Result<u64, SubmitError> {
+        self.rpc("eth_getTransactionCount", self.provider.get_transaction_count(self.from).pending()).await
     }
 
     /// The latest block number and the signer's balance (wei).

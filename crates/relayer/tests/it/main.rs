@@ -8,6 +8,7 @@ mod harness;
 mod intake;
 mod load;
 mod migrations;
+mod nonces;
 mod postgres;
 mod queue_bound;
 mod reorg;

@@ -1,0 +1,134 @@
+//! Nonce self-healing, on anvil under a running relayer: another user of the relayer's key, a
+//! transaction dropped from the node's pool, and a node restarted with an empty pool. None may
+//! jam the relayer or lose a proof: every proof lands once (the canonical chain's events), and
+//! each test prints how long the relayer took to recover (not asserted: the machines are noisy).
+
+use std::time::{Duration, Instant};
+
+use alloy::network::{EthereumWallet, TransactionBuilder};
+use alloy::node_bindings::AnvilInstance;
+use alloy::primitives::U256;
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionRequest;
+use alloy::signers::local::PrivateKeySigner;
+use serde_json::{json, Value};
+use zkbatch_relayer::config::Config;
+use zkbatch_relayer::Relayer;
+
+use crate::harness::{body, config, landed, Chain, Circuit, Http, CIRCUIT};
+
+/// A bound against hanging, not a speed requirement.
+const LIMIT: Duration = Duration::from_secs(120);
+
+async fn rpc(anvil: &AnvilInstance, method: &'static str, params: Value) -> Value {
+    let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
+    provider.raw_request(method.into(), params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
+}
+
+/// Batches closed at 8 proofs, orphaned nonces given up after 1 s.
+fn relayer_config(dir: &std::path::Path, chain: &Chain, circuit: &Circuit) -> Config {
+    let mut c = config(dir, chain, circuit);
+    c.batch.max_wait_ms = 60_000;
+    c.retry.orphan_after_ms = 1_000;
+    c
+}
+
+async fn post(http: &Http, circuit: &mut Circuit, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let (p, x) = circuit.proof();
+        let r = http.post("/v1/proofs", body(CIRCUIT, &p, &x)).await.expect("POST");
+        assert_eq!(r.status, 202, "{}", r.text);
+        ids.push(r.json["id"].as_str().expect("id").to_string());
+    }
+    ids
+}
+
+/// Every id landed, each with exactly one event on the chain, none for anything else.
+async fn exactly_once(chain: &Chain, http: &Http, ids: &[String]) {
+    let done = http.wait_final(ids, LIMIT).await;
+    let events = chain.verified().await;
+    for id in ids {
+        assert!(landed(&done[id]["status"]), "{}", done[id]);
+        assert_eq!(events.get(&id.parse::<alloy::primitives::B256>().expect("key")).copied(), Some(1), "proof {id}: events on the chain");
+    }
+    assert_eq!(events.len(), ids.len(), "events for proofs never accepted: {events:?}");
+}
+
+/// Waits until every id's status is `status`.
+async fn wait_status(http: &Http, ids: &[String], status: &str) {
+    let start = Instant::now();
+    for id in ids {
+        loop {
+            let r = http.get(&format!("/v1/proofs/{id}")).await.expect("GET");
+            if r.json["status"] == status {
+                break;
+            }
+            assert!(start.elapsed() < LIMIT, "{id} never {status}: {}", r.text);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Someone else sends two transactions with the relayer's key while it runs: its next batch takes
+/// the nonce after theirs (not one it would have to give up as orphaned, twice), and every proof
+/// lands once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_user_of_the_key_does_not_jam_the_relayer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut circuit = Circuit::new(dir.path(), 21);
+    let chain = Chain::start(&circuit, None).await;
+    // Orphaned nonces are given up only after two minutes, as by default: the relayer must not
+    // need that path (one orphan per nonce taken) to get going again.
+    let mut cfg = relayer_config(dir.path(), &chain, &circuit);
+    cfg.retry.orphan_after_ms = 120_000;
+    let relayer = Relayer::start(cfg).await.expect("relayer starts");
+    let http = Http::new(format!("http://{}", relayer.addr));
+    let mut ids = post(&http, &mut circuit, 8).await;
+    http.wait_final(&ids, LIMIT).await;
+
+    let key: PrivateKeySigner = chain.relayer_key.parse().expect("key");
+    let from = key.address();
+    let other = ProviderBuilder::new().wallet(EthereumWallet::from(key)).connect_http(chain.anvil.endpoint_url());
+    for _ in 0..2 {
+        let tx = TransactionRequest::default().with_from(from).with_to(from).with_value(U256::from(1));
+        assert!(other.send_transaction(tx).await.expect("send").get_receipt().await.expect("mined").status());
+    }
+    let start = Instant::now();
+    let more = post(&http, &mut circuit, 8).await;
+    http.wait_final(&more, LIMIT).await;
+    eprintln!("another user of the key: the next batch landed {:?} after its proofs were posted", start.elapsed());
+    ids.extend(more);
+    exactly_once(&chain, &http, &ids).await;
+    relayer.stop().await;
+}
+
+/// The node drops the relayer's broadcast transaction from its pool (`anvil_dropAllTransactions`,
+/// as a node under pressure evicts one), and the same happens as if the node restarted with an
+/// empty pool: the relayer sends its recorded transaction again and every proof lands once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_dropped_from_the_pool_is_sent_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut circuit = Circuit::new(dir.path(), 22);
+    let chain = Chain::start(&circuit, None).await;
+    // Nothing is mined until the test says so: the transaction waits in the pool.
+    rpc(&chain.anvil, "evm_setAutomine", json!([false])).await;
+    // No fee-bumped replacement within the test (a replacement would be sent too): the recorded
+    // transaction itself must be sent again.
+    let mut cfg = relayer_config(dir.path(), &chain, &circuit);
+    cfg.fees.replace_after_ms = 600_000;
+    let relayer = Relayer::start(cfg).await.expect("relayer starts");
+    let http = Http::new(format!("http://{}", relayer.addr));
+    let ids = post(&http, &mut circuit, 8).await;
+    wait_status(&http, &ids, "submitted").await;
+
+    rpc(&chain.anvil, "anvil_dropAllTransactions", json!([])).await;
+    let pool = rpc(&chain.anvil, "txpool_status", json!([])).await;
+    assert_eq!(pool["pending"], json!("0x0"), "{pool}");
+    let dropped = Instant::now();
+    rpc(&chain.anvil, "evm_setAutomine", json!([true])).await;
+    http.wait_final(&ids, LIMIT).await;
+    eprintln!("a transaction dropped from the pool: landed {:?} after the drop", dropped.elapsed());
+    exactly_once(&chain, &http, &ids).await;
+    relayer.stop().await;
+}
