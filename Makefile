@@ -30,6 +30,13 @@ lint:
 test-rust: bootstrap
 	cargo test --workspace --locked
 
+# Hostile input at scale: the mutation tests that CI runs with 64 cases each (every prover parser,
+# crates/prover/tests/hostile; the relayer's intake), with PROPTEST_CASES (default 20000) each.
+.PHONY: fuzz
+fuzz:
+	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --release --locked -p zkbatch-prover --test hostile
+	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --release --locked -p zkbatch-relayer --test it -- mutated_requests
+
 # forge tests, then the gas benchmarks against .gas-snapshot (the baselines' verifiers are rendered
 # by snarkjs's own template first).
 test-forge: bootstrap
