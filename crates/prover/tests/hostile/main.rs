@@ -1,7 +1,7 @@
 //! Hostile input at scale: valid files, mutated by proptest (bits flipped, bytes overwritten,
 //! words set to huge lengths, cut short, bytes inserted), through every parser a user can feed
 //! the prover: snarkjs proof, public and verification-key JSON, `.zkey`, `.wtns`, `.r1cs`,
-//! `input.json`, and zkbatch's key files and key images. Each must answer (an error, or a value
+//! `input.json` (circom's and the built-in circuits'), and zkbatch's key files and key images. Each must answer (an error, or a value
 //! when the mutation left the file valid), never panic, and never allocate more than
 //! [`MAX_ALLOCATION`] at once for a file of a few kilobytes: a header that claims a 2^40-element
 //! section must be refused, not believed.
@@ -17,6 +17,7 @@ use proptest::prelude::*;
 use rand::SeedableRng;
 use zkbatch_prover::circom::{input, r1cs, wtns, zkey};
 use zkbatch_prover::circuits::squares::SquaresCircuit;
+use zkbatch_prover::circuits::CircuitSpec;
 use zkbatch_prover::mapped::MappedKey;
 use zkbatch_prover::snarkjs::{public_from_json, ProofJson, PublicJson, VerifyingKeyJson};
 use zkbatch_prover::ProvingKey;
@@ -186,6 +187,16 @@ proptest! {
     #[test]
     fn circom_input(changes in mutations()) {
         survives(&apply(&fixture("input.json"), &changes), |b| input::parse(&String::from_utf8_lossy(b)))?;
+    }
+
+    /// The built-in circuits' `input.json` (what `zkbatch prove` and the proving service take).
+    #[test]
+    fn builtin_input(changes in mutations()) {
+        for spec in ["merkle-4", "squares-2"] {
+            let spec: CircuitSpec = spec.parse().expect("a circuit");
+            let valid = spec.random_input_json(&mut rand::rngs::StdRng::seed_from_u64(3));
+            survives(&apply(valid.as_bytes(), &changes), |b| spec.from_input_json(&String::from_utf8_lossy(b)))?;
+        }
     }
 }
 
