@@ -37,6 +37,12 @@ fuzz:
 	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --release --locked -p zkbatch-prover --test hostile
 	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --release --locked -p zkbatch-relayer --test it -- mutated_requests
 
+# Load and faults together, long: ZKBATCH_CHAOS_PROOFS (default 2000) posted without pause while the
+# relayer is SIGKILLed, anvil stopped and a reorg happens; prints its report (CI runs 96 proofs).
+.PHONY: chaos
+chaos: bootstrap
+	ZKBATCH_CHAOS_PROOFS=$${ZKBATCH_CHAOS_PROOFS:-2000} cargo test --release --locked -p zkbatch-relayer --test it -- chaos --nocapture
+
 # forge tests, then the gas benchmarks against .gas-snapshot (the baselines' verifiers are rendered
 # by snarkjs's own template first).
 test-forge: bootstrap

@@ -267,6 +267,11 @@ impl Transactions {
             let receipt = self.rpc("eth_getTransactionReceipt", self.provider.get_transaction_receipt(tx.hash)).await?;
             let Some(receipt) = receipt else { continue };
             let Some(block) = receipt.block_number else { continue };
+            // A receipt whose block is not the canonical one at its height is stale (a node may
+            // keep receipts of a reorganised block): not mined, as far as this batch goes.
+            if receipt.block_hash.is_none() || self.canonical_hash(block).await? != receipt.block_hash {
+                continue;
+            }
             let latest = self.rpc("eth_blockNumber", self.provider.get_block_number()).await?;
             metrics.chain.head.fetch_max(latest, Ordering::Relaxed);
             if latest + 1 < block + config.confirmations {
@@ -347,7 +352,12 @@ impl Transactions {
     /// transaction took the nonce); once `finality_depth` deep, it is finalized. True when it moved.
     pub(crate) async fn watch(&mut self, shared: &Shared, batch: &ConfirmedBatch, head: u64, finality_depth: u64) -> Result<bool, SubmitError> {
         let receipt = self.rpc("eth_getTransactionReceipt", self.provider.get_transaction_receipt(batch.tx_hash)).await?;
-        let canonical = receipt.as_ref().is_some_and(|r| r.block_number == Some(batch.block) && batch.block_hash.is_none_or(|h| r.block_hash == Some(h)));
+        let in_block = receipt.as_ref().is_some_and(|r| r.block_number == Some(batch.block) && batch.block_hash.is_none_or(|h| r.block_hash == Some(h)));
+        // The receipt alone is not enough: a node may keep receipts of a block a reorg took away.
+        let canonical = in_block && {
+            let hash = self.canonical_hash(batch.block).await?;
+            hash.is_some() && hash == receipt.as_ref().and_then(|r| r.block_hash)
+        };
         if !canonical {
             shared.store.unconfirm_batch(batch.id).await?;
             shared.metrics.reorgs.inc();
@@ -364,6 +374,12 @@ impl Transactions {
             return Ok(true);
         }
         Ok(false)
+    }
+
+    /// The hash of the canonical chain's block at `number`, if it has one.
+    async fn canonical_hash(&self, number: u64) -> Result<Option<B256>, SubmitError> {
+        let block = self.rpc("eth_getBlockByNumber", self.provider.get_block_by_number(BlockNumberOrTag::Number(number))).await?;
+        Ok(block.map(|b| b.header.hash))
     }
 
     /// Sends a recorded transaction; "already known" and the like count as sent.

@@ -3,7 +3,7 @@
 //! `ProofVerified` events, not from the relayer's own records.
 
 use std::collections::HashSet;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +18,7 @@ use zkbatch_evm::EvmProof;
 use zkbatch_relayer::store::NewProof;
 use zkbatch_relayer::Relayer;
 
-use crate::harness::{body, config, landed, Chain, Circuit, Http, CIRCUIT};
+use crate::harness::{body, config, landed, spawn_relayer, wait_healthy, Chain, Circuit, Http, CIRCUIT};
 
 /// A bound against hanging, not a speed requirement.
 const LIMIT: Duration = Duration::from_secs(300);
@@ -432,38 +432,6 @@ async fn anvil_paused_for_10s_mid_run_relayer_retries_and_completes() {
         .unwrap_or(0);
     assert!(errors > 0, "the pause should show as RPC errors:\n{metrics}");
     relayer.stop().await;
-}
-
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn_relayer(config_path: &std::path::Path, log: &std::path::Path) -> Process {
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-    Process(
-        Command::new(env!("CARGO_BIN_EXE_zkbatch-relayer"))
-            .args(["--config", config_path.to_str().unwrap()])
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start zkbatch-relayer"),
-    )
-}
-
-async fn wait_healthy(http: &Http) {
-    for _ in 0..600 {
-        if http.get("/healthz").await.is_ok_and(|r| r.status == 200) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the relayer did not come up");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -216,3 +217,39 @@ pub(crate) fn landed(status: &serde_json::Value) -> bool {
 fn landed_str(s: &str) -> bool {
     s == "confirmed" || s == "finalized"
 }
+
+/// A relayer process, killed when dropped.
+pub(crate) struct Process(pub(crate) Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the `zkbatch-relayer` binary on `config_path`, its log appended to `log`.
+pub(crate) fn spawn_relayer(config_path: &std::path::Path, log: &std::path::Path) -> Process {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
+    Process(
+        Command::new(env!("CARGO_BIN_EXE_zkbatch-relayer"))
+            .args(["--config", config_path.to_str().unwrap()])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start zkbatch-relayer"),
+    )
+}
+
+/// Waits until `/healthz` answers 200 (30 s at most).
+pub(crate) async fn wait_healthy(http: &Http) {
+    for _ in 0..600 {
+        if http.get("/healthz").await.is_ok_and(|r| r.status == 200) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the relayer did not come up");
+}
+
