@@ -116,6 +116,24 @@ impl Chain {
     pub(crate) fn pid(&self) -> u32 {
         self.anvil.child().id()
     }
+
+    /// One JSON-RPC call to anvil (its test methods: `anvil_reorg`, `evm_snapshot`, …).
+    pub(crate) async fn rpc(&self, method: &'static str, params: serde_json::Value) -> serde_json::Value {
+        self.provider.raw_request(method.into(), params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
+    }
+
+    /// Waits until every id has landed, then checks each has exactly one `ProofVerified` event on
+    /// the canonical chain and that no other proof has one; returns the final statuses in order.
+    pub(crate) async fn landed_exactly_once(&self, http: &Http, ids: &[String], limit: Duration) -> Vec<serde_json::Value> {
+        let done = http.wait_final(ids, limit).await;
+        let events = self.verified().await;
+        for id in ids {
+            assert!(landed(&done[id]["status"]), "{}", done[id]);
+            assert_eq!(events.get(&id.parse::<B256>().expect("key")).copied(), Some(1), "proof {id}: events on the canonical chain");
+        }
+        assert_eq!(events.len(), ids.iter().collect::<std::collections::HashSet<_>>().len(), "events for proofs never accepted: {events:?}");
+        ids.iter().map(|id| done[id].clone()).collect()
+    }
 }
 
 /// A relayer configuration for the test's chain: both verifiers, so the gas model picks (single
@@ -182,6 +200,21 @@ impl Http {
         let text = r.text().await?;
         let json = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
         Ok(Reply { status, retry_after, json, text })
+    }
+
+    /// Polls every id until each has `status`; panics after `limit`.
+    pub(crate) async fn wait_status(&self, ids: &[String], status: &str, limit: Duration) {
+        let start = Instant::now();
+        for id in ids {
+            loop {
+                let r = self.get(&format!("/v1/proofs/{id}")).await.expect("GET");
+                if r.json["status"] == status {
+                    break;
+                }
+                assert!(start.elapsed() < limit, "{id} never {status}: {}", r.text);
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
     }
 
     /// Polls every id until each is confirmed (or failed); panics after `limit`, which is a

@@ -6,24 +6,18 @@
 use std::time::{Duration, Instant};
 
 use alloy::network::{EthereumWallet, TransactionBuilder};
-use alloy::node_bindings::AnvilInstance;
 use alloy::primitives::U256;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
-use serde_json::{json, Value};
+use serde_json::json;
 use zkbatch_relayer::config::Config;
 use zkbatch_relayer::Relayer;
 
-use crate::harness::{body, config, landed, Chain, Circuit, Http, CIRCUIT};
+use crate::harness::{body, config, Chain, Circuit, Http, CIRCUIT};
 
 /// A bound against hanging, not a speed requirement.
 const LIMIT: Duration = Duration::from_secs(120);
-
-async fn rpc(anvil: &AnvilInstance, method: &'static str, params: Value) -> Value {
-    let provider = ProviderBuilder::new().connect_http(anvil.endpoint_url());
-    provider.raw_request(method.into(), params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
-}
 
 /// Batches closed at 8 proofs, orphaned nonces given up after 1 s.
 fn relayer_config(dir: &std::path::Path, chain: &Chain, circuit: &Circuit) -> Config {
@@ -42,32 +36,6 @@ async fn post(http: &Http, circuit: &mut Circuit, n: usize) -> Vec<String> {
         ids.push(r.json["id"].as_str().expect("id").to_string());
     }
     ids
-}
-
-/// Every id landed, each with exactly one event on the chain, none for anything else.
-async fn exactly_once(chain: &Chain, http: &Http, ids: &[String]) {
-    let done = http.wait_final(ids, LIMIT).await;
-    let events = chain.verified().await;
-    for id in ids {
-        assert!(landed(&done[id]["status"]), "{}", done[id]);
-        assert_eq!(events.get(&id.parse::<alloy::primitives::B256>().expect("key")).copied(), Some(1), "proof {id}: events on the chain");
-    }
-    assert_eq!(events.len(), ids.len(), "events for proofs never accepted: {events:?}");
-}
-
-/// Waits until every id's status is `status`.
-async fn wait_status(http: &Http, ids: &[String], status: &str) {
-    let start = Instant::now();
-    for id in ids {
-        loop {
-            let r = http.get(&format!("/v1/proofs/{id}")).await.expect("GET");
-            if r.json["status"] == status {
-                break;
-            }
-            assert!(start.elapsed() < LIMIT, "{id} never {status}: {}", r.text);
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
 }
 
 /// Someone else sends two transactions with the relayer's key while it runs: its next batch takes
@@ -99,7 +67,7 @@ async fn another_user_of_the_key_does_not_jam_the_relayer() {
     http.wait_final(&more, LIMIT).await;
     eprintln!("another user of the key: the next batch landed {:?} after its proofs were posted", start.elapsed());
     ids.extend(more);
-    exactly_once(&chain, &http, &ids).await;
+    chain.landed_exactly_once(&http, &ids, LIMIT).await;
     relayer.stop().await;
 }
 
@@ -112,7 +80,7 @@ async fn a_transaction_dropped_from_the_pool_is_sent_again() {
     let mut circuit = Circuit::new(dir.path(), 22);
     let chain = Chain::start(&circuit, None).await;
     // Nothing is mined until the test says so: the transaction waits in the pool.
-    rpc(&chain.anvil, "evm_setAutomine", json!([false])).await;
+    chain.rpc("evm_setAutomine", json!([false])).await;
     // No fee-bumped replacement within the test (a replacement would be sent too): the recorded
     // transaction itself must be sent again.
     let mut cfg = relayer_config(dir.path(), &chain, &circuit);
@@ -120,15 +88,15 @@ async fn a_transaction_dropped_from_the_pool_is_sent_again() {
     let relayer = Relayer::start(cfg).await.expect("relayer starts");
     let http = Http::new(format!("http://{}", relayer.addr));
     let ids = post(&http, &mut circuit, 8).await;
-    wait_status(&http, &ids, "submitted").await;
+    http.wait_status(&ids, "submitted", LIMIT).await;
 
-    rpc(&chain.anvil, "anvil_dropAllTransactions", json!([])).await;
-    let pool = rpc(&chain.anvil, "txpool_status", json!([])).await;
+    chain.rpc("anvil_dropAllTransactions", json!([])).await;
+    let pool = chain.rpc("txpool_status", json!([])).await;
     assert_eq!(pool["pending"], json!("0x0"), "{pool}");
     let dropped = Instant::now();
-    rpc(&chain.anvil, "evm_setAutomine", json!([true])).await;
+    chain.rpc("evm_setAutomine", json!([true])).await;
     http.wait_final(&ids, LIMIT).await;
     eprintln!("a transaction dropped from the pool: landed {:?} after the drop", dropped.elapsed());
-    exactly_once(&chain, &http, &ids).await;
+    chain.landed_exactly_once(&http, &ids, LIMIT).await;
     relayer.stop().await;
 }

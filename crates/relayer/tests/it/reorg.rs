@@ -15,16 +15,12 @@ use serde_json::{json, Value};
 use zkbatch_relayer::config::Config;
 use zkbatch_relayer::Relayer;
 
-use crate::harness::{body, config, landed, Chain, Circuit, Http, CIRCUIT};
+use crate::harness::{body, config, Chain, Circuit, Http, CIRCUIT};
 
 /// A bound against hanging, not a speed requirement.
 const LIMIT: Duration = Duration::from_secs(120);
 /// Proofs per test: one batch (the harness closes batches at 8).
 const PROOFS: usize = 8;
-
-async fn rpc(chain: &Chain, method: &'static str, params: Value) -> Value {
-    chain.provider.raw_request(method.into(), params).await.unwrap_or_else(|e| panic!("{method}: {e}"))
-}
 
 async fn head(chain: &Chain) -> u64 {
     chain.provider.get_block_number().await.expect("eth_blockNumber")
@@ -70,38 +66,22 @@ async fn wait_metric(http: &Http, metric: &str, value: u64) {
     }
 }
 
-/// Every id landed, each with exactly one event on the canonical chain, and none for anything else.
+/// Every id landed once on the canonical chain ([`Chain::landed_exactly_once`]), each status
+/// naming the block the chain has its transaction in.
 async fn exactly_once(chain: &Chain, http: &Http, ids: &[String]) -> Vec<Value> {
-    let done = http.wait_final(ids, LIMIT).await;
-    let events = chain.verified().await;
-    for id in ids {
-        let status = &done[id];
-        assert!(landed(&status["status"]), "{status}");
-        assert_eq!(events.get(&id.parse::<alloy::primitives::B256>().expect("key")).copied(), Some(1), "proof {id}: events on the canonical chain");
-        // The block the status names is the one the canonical chain has the transaction in.
+    let done = chain.landed_exactly_once(http, ids, LIMIT).await;
+    for status in &done {
         let tx: alloy::primitives::B256 = status["tx_hash"].as_str().expect("tx_hash").parse().expect("a hash");
         let receipt = chain.provider.get_transaction_receipt(tx).await.expect("eth_getTransactionReceipt");
         assert_eq!(receipt.and_then(|r| r.block_number), status["block"].as_u64(), "{status}");
     }
-    assert_eq!(events.len(), ids.len(), "events for proofs never accepted: {events:?}");
-    ids.iter().map(|id| done[id].clone()).collect()
+    done
 }
 
 /// Mines `finality_depth` blocks and waits until every id is finalized.
 async fn finalize(chain: &Chain, http: &Http, ids: &[String]) {
-    rpc(chain, "anvil_mine", json!([6])).await;
-    let start = Instant::now();
-    for id in ids {
-        loop {
-            let r = http.get(&format!("/v1/proofs/{id}")).await.expect("GET");
-            if r.json["status"] == "finalized" {
-                break;
-            }
-            assert!(landed(&r.json["status"]), "{}", r.text);
-            assert!(start.elapsed() < LIMIT, "{id} not finalized: {}", r.text);
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
+    chain.rpc("anvil_mine", json!([6])).await;
+    http.wait_status(ids, "finalized", LIMIT).await;
 }
 
 /// A reorg of depth 1 and one of depth 3 (deeper than `confirmations`, 1), each taking away the
@@ -119,10 +99,10 @@ async fn a_batch_whose_block_is_reorganised_away_lands_again_once() {
         let (ids, block) = post_and_confirm(&http, &mut circuit).await;
         // Blocks on top, so the batch's block is `depth` deep when the reorg takes `depth` blocks.
         if depth > 1 {
-            rpc(&chain, "anvil_mine", json!([depth - 1])).await;
+            chain.rpc("anvil_mine", json!([depth - 1])).await;
         }
         assert_eq!(head(&chain).await, block + depth - 1);
-        rpc(&chain, "anvil_reorg", json!([depth, []])).await;
+        chain.rpc("anvil_reorg", json!([depth, []])).await;
         wait_metric(&http, "zkbatch_relayer_batches_reorged_total", round).await;
         all.extend(ids);
         exactly_once(&chain, &http, &all).await;
@@ -141,7 +121,7 @@ async fn a_reorg_that_gives_the_batchs_nonce_to_another_transaction_requeues_its
     let dir = tempfile::tempdir().expect("tempdir");
     let mut circuit = Circuit::new(dir.path(), 12);
     let chain = Chain::start(&circuit, None).await;
-    let snapshot = rpc(&chain, "evm_snapshot", json!([])).await;
+    let snapshot = chain.rpc("evm_snapshot", json!([])).await;
     let relayer = Relayer::start(relayer_config(dir.path(), &chain, &circuit)).await.expect("relayer starts");
     let http = Http::new(format!("http://{}", relayer.addr));
     let (ids, _) = post_and_confirm(&http, &mut circuit).await;
@@ -149,7 +129,7 @@ async fn a_reorg_that_gives_the_batchs_nonce_to_another_transaction_requeues_its
     let nonce = first["batch"]["nonce"].as_u64().expect("a nonce");
     relayer.stop().await;
 
-    assert_eq!(rpc(&chain, "evm_revert", json!([snapshot])).await, json!(true));
+    assert_eq!(chain.rpc("evm_revert", json!([snapshot])).await, json!(true));
     // The relayer's key sends something else with the batch's nonce.
     let key: PrivateKeySigner = chain.relayer_key.parse().expect("key");
     let from = key.address();
