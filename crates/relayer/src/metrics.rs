@@ -211,6 +211,8 @@ metrics! {
         proofs_finalized: "zkbatch_relayer_proofs_finalized_total",
         /// Confirmed batches whose block left the canonical chain (a reorg), then mined again, sent again or requeued.
         reorgs: "zkbatch_relayer_batches_reorged_total",
+        /// Times the chain was found reset (its genesis block, or a final block, changed): batches it had confirmed are sent again.
+        chain_resets: "zkbatch_relayer_chain_resets_total",
         /// RPC calls that failed or timed out.
         rpc_errors: "zkbatch_relayer_rpc_errors_total",
         /// Batch transactions broadcast (first broadcast only).

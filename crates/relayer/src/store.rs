@@ -652,6 +652,66 @@ impl Store {
         Ok(n.map(|n| n as u64))
     }
 
+    /// The genesis hash of the chain `signer` last submitted to, if recorded.
+    pub async fn chain_genesis(&self, signer: &str) -> Result<Option<B256>, StoreError> {
+        let g: Option<Vec<u8>> = sqlx::query_scalar("SELECT genesis FROM signer_chains WHERE signer = $1").bind(signer).fetch_optional(&self.pool).await?;
+        g.map(|g| b256(&g, "genesis hash", 0)).transpose()
+    }
+
+    /// Records the chain `signer` submits to, when none is recorded yet.
+    pub async fn record_chain(&self, signer: &str, genesis: B256) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO signer_chains (signer, genesis) VALUES ($1, $2) ON CONFLICT (signer) DO NOTHING")
+            .bind(signer)
+            .bind(genesis.to_vec())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The chain `signer` submits to was reset (it is now the one with `genesis`): none of its
+    /// transactions is on it. Every batch confirmed or finalized on the old chain is pending
+    /// again, its proofs `submitted`: its recorded transaction (same nonce, same chain id) is
+    /// sent again, so each proof is still in one transaction and lands at most once. Returns
+    /// (batches, proofs) moved.
+    pub async fn reset_chain(&self, signer: &str, genesis: B256) -> Result<(u64, u64), StoreError> {
+        let mut db = self.pool.begin().await?;
+        let landed = "SELECT id FROM batches WHERE signer = $1 AND status IN ('confirmed', 'finalized')";
+        let proofs = sqlx::query(&format!(
+            "UPDATE proofs SET status = 'submitted', final_ms = NULL WHERE batch_id IN ({landed}) AND status IN ('confirmed', 'finalized')"
+        ))
+        .bind(signer)
+        .execute(&mut *db)
+        .await?
+        .rows_affected();
+        let batches = sqlx::query(
+            "UPDATE batches SET status = 'pending', tx_hash = NULL, block = NULL, block_hash = NULL, gas_used = NULL \
+             WHERE signer = $1 AND status IN ('confirmed', 'finalized')",
+        )
+        .bind(signer)
+        .execute(&mut *db)
+        .await?
+        .rows_affected();
+        sqlx::query("INSERT INTO signer_chains (signer, genesis) VALUES ($1, $2) ON CONFLICT (signer) DO UPDATE SET genesis = excluded.genesis")
+            .bind(signer)
+            .bind(genesis.to_vec())
+            .execute(&mut *db)
+            .await?;
+        db.commit().await?;
+        Ok((batches, proofs))
+    }
+
+    /// `signer`'s most recently finalized batch: its block and block hash. A final block the
+    /// chain no longer has means the chain was reset.
+    pub async fn last_finalized(&self, signer: &str) -> Result<Option<(u64, B256)>, StoreError> {
+        let row: Option<(i64, i64, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT id, block, block_hash FROM batches WHERE signer = $1 AND status = 'finalized' AND block_hash IS NOT NULL ORDER BY block DESC LIMIT 1",
+        )
+        .bind(signer)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.and_then(|(id, block, hash)| hash.map(|h| b256(&h, "block hash", id).map(|h| (block as u64, h)))).transpose()
+    }
+
     /// Marks failed the proofs of a batch whose successful transaction carries no `ProofVerified`
     /// event for them (`verified`: the keys it has events for); returns how many. Their status
     /// would otherwise say confirmed for a verification that never happened.

@@ -48,6 +48,9 @@ pub(crate) struct Submitter {
     /// `finality_depth` on this chain, known once started.
     finality_depth: u64,
     last_watch: Option<Instant>,
+    /// Whether [`Submitter::start`] must run (again) before the next round: at first, after a
+    /// chain reset, and when a contract lost its code.
+    needs_start: bool,
 }
 
 impl Submitter {
@@ -64,6 +67,7 @@ impl Submitter {
             last_chain_read: Instant::now(),
             finality_depth: 0,
             last_watch: None,
+            needs_start: true,
         }
     }
 
@@ -74,15 +78,13 @@ impl Submitter {
         let initial = Duration::from_millis(retry.initial_backoff_ms.max(1));
         let max = Duration::from_millis(retry.max_backoff_ms.max(1));
         let mut backoff = initial;
-        let mut started = false;
         loop {
             if *shutdown.borrow() {
                 return;
             }
-            let result = if started { self.round().await } else { self.start().await.map(|()| true) };
+            let result = if self.needs_start { self.start().await.map(|()| true) } else { self.round().await };
             let pause = match result {
                 Ok(progress) => {
-                    started = true;
                     backoff = initial;
                     if progress {
                         Duration::ZERO
@@ -93,6 +95,10 @@ impl Submitter {
                 Err(e) => {
                     if e.is_rpc() {
                         self.shared.metrics.rpc_errors.inc();
+                    }
+                    if matches!(e, SubmitError::NoCode { .. }) {
+                        // Nothing is submitted until every contract has code again.
+                        self.needs_start = true;
                     }
                     tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "submitter");
                     let b = backoff;
@@ -112,14 +118,20 @@ impl Submitter {
     }
 
     /// Chain id and the first free nonce: the chain's pending count, or past every nonce this
-    /// database recorded (a recorded transaction may not have reached the node yet).
+    /// database recorded (a recorded transaction may not have reached the node yet). A chain
+    /// reset while the relayer was stopped is found here; nonces below the count that no recorded
+    /// transaction will use are filled.
     async fn start(&mut self) -> Result<(), SubmitError> {
         let (chain_id, on_chain) = self.txs.start(&self.shared).await?;
         self.finality_depth = self.shared.config.finality_depth(chain_id);
-        let store = &self.shared.store;
-        let signer = self.txs.signer_id();
+        self.check_reset().await?;
+        let shared = self.shared.clone();
+        let store = &shared.store;
+        let signer = self.txs.signer_id().to_string();
+        let signer = signer.as_str();
         let recorded = store.max_nonce(signer).await?.map(|n| n + 1).unwrap_or(0);
         self.next_nonce = on_chain.max(recorded);
+        self.fill_gaps().await?;
         // Proofs this instance had claimed when it stopped, in no recorded batch: back to the queue.
         let released = store.release_claims(signer).await?;
         if released > 0 {
@@ -131,6 +143,61 @@ impl Submitter {
         // relayer before it started.
         self.shared.metrics.chain.last_confirmed.fetch_max(head, Ordering::Relaxed);
         tracing::info!(signer = %self.txs.from(), chain_id, nonce = self.next_nonce, pending_batches = pending, finality_depth = self.finality_depth, "submitter started");
+        self.needs_start = false;
+        Ok(())
+    }
+
+    /// Whether the chain was reset since this signer last submitted to it: its genesis block
+    /// changed, or a block where a batch was final is another block now. Then none of the
+    /// relayer's transactions is on it: every batch confirmed or finalized there is pending
+    /// again ([`crate::store::Store::reset_chain`]), to be sent again once every contract has
+    /// code ([`Submitter::start`] runs first). A node that is merely behind (no block at that
+    /// height yet) is not taken for a reset.
+    async fn check_reset(&mut self) -> Result<bool, SubmitError> {
+        let shared = self.shared.clone();
+        let (store, signer) = (&shared.store, self.txs.signer_id().to_string());
+        let Some(genesis) = self.txs.canonical_hash(0).await? else {
+            return Ok(false);
+        };
+        let why = match store.chain_genesis(&signer).await? {
+            None => {
+                store.record_chain(&signer, genesis).await?;
+                return Ok(false);
+            }
+            Some(old) if old != genesis => format!("its genesis block is {genesis}, was {old}"),
+            Some(_) => {
+                let Some((block, hash)) = store.last_finalized(&signer).await? else {
+                    return Ok(false);
+                };
+                match self.txs.canonical_hash(block).await? {
+                    Some(now) if now != hash => format!("block {block}, where a batch was final, is {now}, was {hash}"),
+                    _ => return Ok(false),
+                }
+            }
+        };
+        let (batches, proofs) = store.reset_chain(&signer, genesis).await?;
+        shared.metrics.chain_resets.inc();
+        tracing::error!(%why, batches, proofs, "the chain was reset: batches it had confirmed are pending again and their transactions are sent again once every contract has code");
+        self.needs_start = true;
+        Ok(true)
+    }
+
+    /// Fills each nonce between the chain's mined count and this relayer's that no pending
+    /// batch uses (after a chain reset: the nonces of reverted or given-up batches) with a
+    /// transfer of nothing to itself, so the pending batches' transactions can be mined.
+    async fn fill_gaps(&mut self) -> Result<(), SubmitError> {
+        let shared = self.shared.clone();
+        let pending = shared.store.pending_batches(self.txs.signer_id()).await?;
+        let mined = self.txs.mined_nonce().await?;
+        let gaps: Vec<u64> = (mined..self.next_nonce).filter(|n| !pending.iter().any(|b| b.nonce == *n)).collect();
+        if gaps.is_empty() {
+            return Ok(());
+        }
+        let fees = self.txs.fees(&shared).await?;
+        for &nonce in &gaps {
+            let tx = self.txs.fill(nonce, fees).await?;
+            tracing::warn!(nonce, %tx, "nonce no recorded transaction uses: filled with a transfer to self");
+        }
         Ok(())
     }
 
@@ -149,6 +216,9 @@ impl Submitter {
         // Confirmed batches first: one whose block a reorg took away is pending again, and is
         // driven below in this same round.
         let mut progress = self.watch_confirmed().await?;
+        if self.needs_start {
+            return Ok(true);
+        }
         let pending = shared.store.pending_batches(self.txs.signer_id()).await?;
         let mut in_flight = 0;
         for batch in &pending {
@@ -174,6 +244,11 @@ impl Submitter {
     async fn watch_confirmed(&mut self) -> Result<bool, SubmitError> {
         if self.last_watch.is_some_and(|t| t.elapsed() < WATCH) {
             return Ok(false);
+        }
+        // A reset first: the watch would take each batch for reorganised away, one at a time.
+        if self.check_reset().await? {
+            self.last_watch = Some(Instant::now());
+            return Ok(true);
         }
         let shared = self.shared.clone();
         let confirmed = shared.store.confirmed_batches(self.txs.signer_id()).await?;

@@ -207,6 +207,28 @@ impl Transactions {
         self.rpc("eth_getTransactionCount", self.provider.get_transaction_count(self.from).pending()).await
     }
 
+    /// The signer's mined transactions: the next nonce the latest block leaves free.
+    pub(crate) async fn mined_nonce(&self) -> Result<u64, SubmitError> {
+        self.rpc("eth_getTransactionCount", self.provider.get_transaction_count(self.from).latest()).await
+    }
+
+    /// Whether `address` has code on the chain now.
+    pub(crate) async fn has_code(&self, address: Address) -> Result<bool, SubmitError> {
+        Ok(!self.rpc("eth_getCode", self.provider.get_code_at(address)).await?.is_empty())
+    }
+
+    /// Uses `nonce` with a transfer of nothing to the signer itself: a nonce none of the
+    /// recorded transactions will use would hold every later one back.
+    pub(crate) async fn fill(&mut self, nonce: u64, fees: Fees) -> Result<B256, SubmitError> {
+        let request = TransactionRequest::default().with_to(self.from).with_gas_limit(21_000);
+        let tx = self.sign(request, nonce, fees).await?;
+        match self.rpc("eth_sendRawTransaction", self.provider.send_raw_transaction(&tx.raw)).await {
+            Ok(_) => Ok(tx.hash),
+            Err(SubmitError::Rpc { failure: Failure::Refused(m) | Failure::Revert(m), .. }) if is_known_tx(&m) => Ok(tx.hash),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The latest block number and the signer's balance (wei).
     pub(crate) async fn head_and_balance(&self) -> Result<(u64, u128), SubmitError> {
         let head = self.rpc("eth_blockNumber", self.provider.get_block_number()).await?;
@@ -282,6 +304,14 @@ impl Transactions {
                 // Confirmed only with the registry's word for each proof: a call to an address
                 // without code (a typo, a chain reset) succeeds too, and emits nothing.
                 let verified = verified_keys(receipt.inner.logs(), config.registry);
+                if verified.is_empty() && !self.has_code(config.registry).await? {
+                    // The registry is gone since the start (the chain was reset): the transaction
+                    // did nothing. Its proofs wait in the queue until the registry is back.
+                    store.abandon_batch(batch.id).await?;
+                    shared.resync_queue().await?;
+                    tracing::warn!(batch = batch.id, tx = %tx.hash, block, "the registry has no code any more: the batch's transaction did nothing; its proofs are queued again");
+                    return Err(SubmitError::NoCode { what: "the registry".into(), address: config.registry });
+                }
                 let unverified = store.fail_unverified(batch.id, &verified, tx.hash, block, config.registry).await?;
                 if unverified > 0 {
                     metrics.proofs_unverified.add(unverified);
@@ -313,7 +343,7 @@ impl Transactions {
         // transaction we never signed used the nonce (a shared key). Only the second is final,
         // so the batch is given up only after the condition has held for `orphan_after_ms`:
         // requeuing on the first sight would submit mined proofs a second time.
-        let mined_nonce = self.rpc("eth_getTransactionCount", self.provider.get_transaction_count(self.from).latest()).await?;
+        let mined_nonce = self.mined_nonce().await?;
         if mined_nonce > batch.nonce {
             let since = *self.orphaned.entry(batch.id).or_insert_with(Instant::now);
             if since.elapsed() < Duration::from_millis(config.retry.orphan_after_ms) {
@@ -377,7 +407,7 @@ impl Transactions {
     }
 
     /// The hash of the canonical chain's block at `number`, if it has one.
-    async fn canonical_hash(&self, number: u64) -> Result<Option<B256>, SubmitError> {
+    pub(crate) async fn canonical_hash(&self, number: u64) -> Result<Option<B256>, SubmitError> {
         let block = self.rpc("eth_getBlockByNumber", self.provider.get_block_by_number(BlockNumberOrTag::Number(number))).await?;
         Ok(block.map(|b| b.header.hash))
     }

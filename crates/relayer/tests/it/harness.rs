@@ -83,7 +83,44 @@ impl Chain {
     pub(crate) async fn start(circuit: &Circuit, block_time: Option<u64>) -> Chain {
         // RUST_LOG=zkbatch_relayer=debug shows the relayer's log in a failing test's output.
         let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).with_test_writer().try_init();
-        let anvil = anvil(block_time);
+        Chain::deploy(circuit, anvil(block_time)).await
+    }
+
+    /// Resets the chain as a developer restarts anvil: the node is killed and a new one, without
+    /// the old state, listens on the same port; the contracts are deployed again, at the same
+    /// addresses (same deployer, same nonces).
+    pub(crate) async fn reset(self, circuit: &Circuit) -> Chain {
+        let (port, registry, verifier) = (self.anvil.port(), self.registry, self.verifier);
+        drop(self);
+        // anvil's genesis block carries its start time in seconds: a restart within the same
+        // second would make the very same genesis block.
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        let chain = Chain::deploy(circuit, zkbatch_testing::anvil().port(port).spawn()).await;
+        assert_eq!((chain.registry, chain.verifier), (registry, verifier), "contracts at the same addresses");
+        chain
+    }
+
+    /// Anvil keeping its chain in `state` (`anvil --state`: loaded at start, written at exit),
+    /// with the contracts deployed.
+    pub(crate) async fn start_with_state(circuit: &Circuit, state: &Path) -> Chain {
+        Chain::deploy(circuit, zkbatch_testing::anvil().arg("--state").arg(state).spawn()).await
+    }
+
+    /// Restarts a node started by [`Chain::start_with_state`] as an operator does: SIGTERM (it
+    /// writes its chain to `state`), then a new node on the same port from that file. Blocks and
+    /// accounts survive; the transaction pool does not.
+    pub(crate) async fn restart(mut self, state: &Path) -> Chain {
+        let port = self.anvil.port();
+        let pid = self.pid().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+        self.anvil.child_mut().wait().expect("anvil exits");
+        assert!(state.exists(), "anvil wrote its state on exit");
+        let anvil = zkbatch_testing::anvil().port(port).arg("--state").arg(state).spawn();
+        self.anvil = anvil;
+        self
+    }
+
+    async fn deploy(circuit: &Circuit, anvil: AnvilInstance) -> Chain {
         let deployer: PrivateKeySigner = anvil.keys()[0].clone().into();
         let provider = ProviderBuilder::new().wallet(EthereumWallet::from(deployer)).connect_http(anvil.endpoint_url()).erased();
         let registry = deploy_registry(&provider).await.expect("deploy registry");

@@ -13,3 +13,4 @@ mod nonces;
 mod postgres;
 mod queue_bound;
 mod reorg;
+mod reset;

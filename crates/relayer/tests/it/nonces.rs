@@ -72,8 +72,8 @@ async fn another_user_of_the_key_does_not_jam_the_relayer() {
 }
 
 /// The node drops the relayer's broadcast transaction from its pool (`anvil_dropAllTransactions`,
-/// as a node under pressure evicts one), and the same happens as if the node restarted with an
-/// empty pool: the relayer sends its recorded transaction again and every proof lands once.
+/// as a node under pressure evicts one): the relayer sends its recorded transaction again and
+/// every proof lands once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transaction_dropped_from_the_pool_is_sent_again() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -98,5 +98,39 @@ async fn a_transaction_dropped_from_the_pool_is_sent_again() {
     http.wait_final(&ids, LIMIT).await;
     eprintln!("a transaction dropped from the pool: landed {:?} after the drop", dropped.elapsed());
     chain.landed_exactly_once(&http, &ids, LIMIT).await;
+    relayer.stop().await;
+}
+
+/// The node restarts (SIGTERM, then started again from the chain it wrote) while the relayer's
+/// transaction waits in its pool: the pool comes back empty, the relayer sends its recorded
+/// transaction again, and every proof lands once. The chain is the same one (same genesis), so
+/// nothing is taken for a reset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_restarted_with_an_empty_pool_gets_the_transaction_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("anvil-state.json");
+    let mut circuit = Circuit::new(dir.path(), 25);
+    let chain = Chain::start_with_state(&circuit, &state).await;
+    let mut cfg = relayer_config(dir.path(), &chain, &circuit);
+    cfg.fees.replace_after_ms = 600_000;
+    let relayer = Relayer::start(cfg).await.expect("relayer starts");
+    let http = Http::new(format!("http://{}", relayer.addr));
+    // One batch landed before the restart, one waiting in the pool at the restart.
+    let mut ids = post(&http, &mut circuit, 8).await;
+    http.wait_final(&ids, LIMIT).await;
+    chain.rpc("evm_setAutomine", json!([false])).await;
+    let waiting = post(&http, &mut circuit, 8).await;
+    http.wait_status(&waiting, "submitted", LIMIT).await;
+    let pool = chain.rpc("txpool_status", json!([])).await;
+    assert_eq!(pool["pending"], json!("0x1"), "{pool}");
+
+    let chain = chain.restart(&state).await;
+    let restarted = Instant::now();
+    let pool = chain.rpc("txpool_status", json!([])).await;
+    assert_eq!(pool["pending"], json!("0x0"), "the pool comes back empty: {pool}");
+    ids.extend(waiting);
+    chain.landed_exactly_once(&http, &ids, LIMIT).await;
+    eprintln!("a node restarted with an empty pool: landed {:?} after the restart", restarted.elapsed());
+    assert_eq!(http.get("/metrics").await.expect("metrics").text.lines().find(|l| l.starts_with("zkbatch_relayer_chain_resets_total ")), Some("zkbatch_relayer_chain_resets_total 0"));
     relayer.stop().await;
 }
