@@ -77,3 +77,44 @@ async fn a_chain_reset_jams_nothing_and_every_proof_lands_once_on_the_new_chain(
     eprintln!("chain reset while the relayer was stopped: {} proofs landed on the new chain {:?} after the reset", ids.len(), reset.elapsed());
     relayer.stop().await;
 }
+
+/// The registry loses its code while the relayer runs (`anvil_setCode` to nothing: what a reset
+/// looks like before it is found): the batch sent meanwhile succeeds and does nothing. Its proofs
+/// are not failed: they wait in the queue until the registry has code again, then land once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proofs_sent_to_a_registry_that_lost_its_code_wait_for_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut circuit = Circuit::new(dir.path(), 26);
+    let chain = Chain::start(&circuit, None).await;
+    let relayer = Relayer::start(config(dir.path(), &chain, &circuit)).await.expect("relayer starts");
+    let http = Http::new(format!("http://{}", relayer.addr));
+    let mut ids = post(&http, &mut circuit, 4).await;
+    http.wait_final(&ids, LIMIT).await;
+
+    let sent = || async {
+        let metrics = http.get("/metrics").await.expect("GET /metrics").text;
+        let line = metrics.lines().find_map(|l| l.strip_prefix("zkbatch_relayer_batches_sent_total ").map(String::from));
+        line.expect("batches_sent metric").parse::<u64>().expect("a count")
+    };
+    let before = sent().await;
+    let code = chain.rpc("eth_getCode", json!([chain.registry, "latest"])).await;
+    chain.rpc("anvil_setCode", json!([chain.registry, "0x"])).await;
+    let waiting = post(&http, &mut circuit, 4).await;
+    // The batch goes out, is mined without effect, and its proofs are queued again.
+    let start = Instant::now();
+    while sent().await == before {
+        assert!(start.elapsed() < LIMIT, "no batch sent to the codeless registry");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    http.wait_status(&waiting, "queued", LIMIT).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    for id in &waiting {
+        let s = http.get(&format!("/v1/proofs/{id}")).await.expect("GET").json;
+        assert_eq!(s["status"], "queued", "{s}");
+    }
+
+    chain.rpc("anvil_setCode", json!([chain.registry, code])).await;
+    ids.extend(waiting);
+    chain.landed_exactly_once(&http, &ids, LIMIT).await;
+    relayer.stop().await;
+}
