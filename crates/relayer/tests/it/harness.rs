@@ -239,6 +239,18 @@ impl Http {
         Ok(Reply { status, retry_after, json, text })
     }
 
+    /// Posts `n` fresh valid proofs of `circuit`, each answered `202`; returns their ids.
+    pub(crate) async fn post_proofs(&self, circuit: &mut Circuit, n: usize) -> Vec<String> {
+        let mut ids = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (p, x) = circuit.proof();
+            let r = self.post("/v1/proofs", body(CIRCUIT, &p, &x)).await.expect("POST");
+            assert_eq!(r.status, 202, "{}", r.text);
+            ids.push(r.json["id"].as_str().expect("id").to_string());
+        }
+        ids
+    }
+
     /// Polls every id until each has `status`; panics after `limit`.
     pub(crate) async fn wait_status(&self, ids: &[String], status: &str, limit: Duration) {
         let start = Instant::now();

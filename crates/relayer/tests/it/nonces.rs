@@ -14,7 +14,7 @@ use serde_json::json;
 use zkbatch_relayer::config::Config;
 use zkbatch_relayer::Relayer;
 
-use crate::harness::{body, config, Chain, Circuit, Http, CIRCUIT};
+use crate::harness::{config, Chain, Circuit, Http};
 
 /// A bound against hanging, not a speed requirement.
 const LIMIT: Duration = Duration::from_secs(120);
@@ -25,17 +25,6 @@ fn relayer_config(dir: &std::path::Path, chain: &Chain, circuit: &Circuit) -> Co
     c.batch.max_wait_ms = 60_000;
     c.retry.orphan_after_ms = 1_000;
     c
-}
-
-async fn post(http: &Http, circuit: &mut Circuit, n: usize) -> Vec<String> {
-    let mut ids = Vec::new();
-    for _ in 0..n {
-        let (p, x) = circuit.proof();
-        let r = http.post("/v1/proofs", body(CIRCUIT, &p, &x)).await.expect("POST");
-        assert_eq!(r.status, 202, "{}", r.text);
-        ids.push(r.json["id"].as_str().expect("id").to_string());
-    }
-    ids
 }
 
 /// Someone else sends two transactions with the relayer's key while it runs: its next batch takes
@@ -52,7 +41,7 @@ async fn another_user_of_the_key_does_not_jam_the_relayer() {
     cfg.retry.orphan_after_ms = 120_000;
     let relayer = Relayer::start(cfg).await.expect("relayer starts");
     let http = Http::new(format!("http://{}", relayer.addr));
-    let mut ids = post(&http, &mut circuit, 8).await;
+    let mut ids = http.post_proofs(&mut circuit, 8).await;
     http.wait_final(&ids, LIMIT).await;
 
     let key: PrivateKeySigner = chain.relayer_key.parse().expect("key");
@@ -63,7 +52,7 @@ async fn another_user_of_the_key_does_not_jam_the_relayer() {
         assert!(other.send_transaction(tx).await.expect("send").get_receipt().await.expect("mined").status());
     }
     let start = Instant::now();
-    let more = post(&http, &mut circuit, 8).await;
+    let more = http.post_proofs(&mut circuit, 8).await;
     http.wait_final(&more, LIMIT).await;
     eprintln!("another user of the key: the next batch landed {:?} after its proofs were posted", start.elapsed());
     ids.extend(more);
@@ -87,7 +76,7 @@ async fn a_transaction_dropped_from_the_pool_is_sent_again() {
     cfg.fees.replace_after_ms = 600_000;
     let relayer = Relayer::start(cfg).await.expect("relayer starts");
     let http = Http::new(format!("http://{}", relayer.addr));
-    let ids = post(&http, &mut circuit, 8).await;
+    let ids = http.post_proofs(&mut circuit, 8).await;
     http.wait_status(&ids, "submitted", LIMIT).await;
 
     chain.rpc("anvil_dropAllTransactions", json!([])).await;
@@ -116,10 +105,10 @@ async fn a_node_restarted_with_an_empty_pool_gets_the_transaction_again() {
     let relayer = Relayer::start(cfg).await.expect("relayer starts");
     let http = Http::new(format!("http://{}", relayer.addr));
     // One batch landed before the restart, one waiting in the pool at the restart.
-    let mut ids = post(&http, &mut circuit, 8).await;
+    let mut ids = http.post_proofs(&mut circuit, 8).await;
     http.wait_final(&ids, LIMIT).await;
     chain.rpc("evm_setAutomine", json!([false])).await;
-    let waiting = post(&http, &mut circuit, 8).await;
+    let waiting = http.post_proofs(&mut circuit, 8).await;
     http.wait_status(&waiting, "submitted", LIMIT).await;
     let pool = chain.rpc("txpool_status", json!([])).await;
     assert_eq!(pool["pending"], json!("0x1"), "{pool}");

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use zkbatch_relayer::config::Config;
 use zkbatch_relayer::Relayer;
 
-use crate::harness::{body, config, Chain, Circuit, Http, CIRCUIT};
+use crate::harness::{config, Chain, Circuit, Http};
 
 /// A bound against hanging, not a speed requirement.
 const LIMIT: Duration = Duration::from_secs(120);
@@ -39,13 +39,7 @@ fn relayer_config(dir: &std::path::Path, chain: &Chain, circuit: &Circuit) -> Co
 /// Posts `PROOFS` proofs and waits until every one is confirmed; returns their ids and the
 /// block their batch is in.
 async fn post_and_confirm(http: &Http, circuit: &mut Circuit) -> (Vec<String>, u64) {
-    let mut ids = Vec::new();
-    for _ in 0..PROOFS {
-        let (p, x) = circuit.proof();
-        let r = http.post("/v1/proofs", body(CIRCUIT, &p, &x)).await.expect("POST");
-        assert_eq!(r.status, 202, "{}", r.text);
-        ids.push(r.json["id"].as_str().expect("id").to_string());
-    }
+    let ids = http.post_proofs(circuit, PROOFS).await;
     let done = http.wait_final(&ids, LIMIT).await;
     let blocks: Vec<u64> = ids.iter().map(|id| done[id]["block"].as_u64().expect("a block")).collect();
     assert!(blocks.iter().all(|b| *b == blocks[0]), "one batch: {blocks:?}");

@@ -11,21 +11,10 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use zkbatch_relayer::Relayer;
 
-use crate::harness::{body, config, Chain, Circuit, Http, CIRCUIT};
+use crate::harness::{config, Chain, Circuit, Http};
 
 /// A bound against hanging, not a speed requirement.
 const LIMIT: Duration = Duration::from_secs(120);
-
-async fn post(http: &Http, circuit: &mut Circuit, n: usize) -> Vec<String> {
-    let mut ids = Vec::new();
-    for _ in 0..n {
-        let (p, x) = circuit.proof();
-        let r = http.post("/v1/proofs", body(CIRCUIT, &p, &x)).await.expect("POST");
-        assert_eq!(r.status, 202, "{}", r.text);
-        ids.push(r.json["id"].as_str().expect("id").to_string());
-    }
-    ids
-}
 
 /// Waits until the relayer's metrics count `resets` chain resets.
 async fn wait_resets(http: &Http, resets: u64) {
@@ -50,18 +39,18 @@ async fn a_chain_reset_jams_nothing_and_every_proof_lands_once_on_the_new_chain(
     let http = Http::new(format!("http://{}", relayer.addr));
 
     // On the old chain: eight proofs final (anvil's finality depth is 4 blocks), four confirmed.
-    let mut ids = post(&http, &mut circuit, 8).await;
+    let mut ids = http.post_proofs(&mut circuit, 8).await;
     http.wait_final(&ids, LIMIT).await;
     chain.rpc("anvil_mine", json!([4])).await;
     http.wait_status(&ids, "finalized", LIMIT).await;
-    let confirmed = post(&http, &mut circuit, 4).await;
+    let confirmed = http.post_proofs(&mut circuit, 4).await;
     http.wait_final(&confirmed, LIMIT).await;
     ids.extend(confirmed);
 
     let chain = chain.reset(&circuit).await;
     let reset = Instant::now();
     wait_resets(&http, 1).await;
-    ids.extend(post(&http, &mut circuit, 6).await);
+    ids.extend(http.post_proofs(&mut circuit, 6).await);
     chain.landed_exactly_once(&http, &ids, LIMIT).await;
     eprintln!("chain reset under a running relayer: {} proofs landed on the new chain {:?} after the reset", ids.len(), reset.elapsed());
     relayer.stop().await;
@@ -72,7 +61,7 @@ async fn a_chain_reset_jams_nothing_and_every_proof_lands_once_on_the_new_chain(
     let relayer = Relayer::start(config(dir.path(), &chain, &circuit)).await.expect("relayer starts again");
     let http = Http::new(format!("http://{}", relayer.addr));
     wait_resets(&http, 1).await;
-    ids.extend(post(&http, &mut circuit, 2).await);
+    ids.extend(http.post_proofs(&mut circuit, 2).await);
     chain.landed_exactly_once(&http, &ids, LIMIT).await;
     eprintln!("chain reset while the relayer was stopped: {} proofs landed on the new chain {:?} after the reset", ids.len(), reset.elapsed());
     relayer.stop().await;
@@ -88,7 +77,7 @@ async fn proofs_sent_to_a_registry_that_lost_its_code_wait_for_it() {
     let chain = Chain::start(&circuit, None).await;
     let relayer = Relayer::start(config(dir.path(), &chain, &circuit)).await.expect("relayer starts");
     let http = Http::new(format!("http://{}", relayer.addr));
-    let mut ids = post(&http, &mut circuit, 4).await;
+    let mut ids = http.post_proofs(&mut circuit, 4).await;
     http.wait_final(&ids, LIMIT).await;
 
     let sent = || async {
@@ -99,7 +88,7 @@ async fn proofs_sent_to_a_registry_that_lost_its_code_wait_for_it() {
     let before = sent().await;
     let code = chain.rpc("eth_getCode", json!([chain.registry, "latest"])).await;
     chain.rpc("anvil_setCode", json!([chain.registry, "0x"])).await;
-    let waiting = post(&http, &mut circuit, 4).await;
+    let waiting = http.post_proofs(&mut circuit, 4).await;
     // The batch goes out, is mined without effect, and its proofs are queued again.
     let start = Instant::now();
     while sent().await == before {
