@@ -121,7 +121,7 @@ test-aggregation:
 bench-aggregation: bootstrap
 	ZKBATCH_AGG_NS=$${ZKBATCH_AGG_NS:-1,2,4} cargo test --locked -p zkbatch-aggregator --test it recursive_prove:: -- --ignored --nocapture
 
-# Regenerates the checked-in aggregate proof fixture (test/fixtures/AggregateVerifierN2L2K20.sol,
-# AggregateFixtureN2L2K20.sol, aggregate_n2_l2_k20.json): one aggregate proof of N = 2 (minutes).
+# Regenerates the checked-in aggregate proof fixture (test/fixtures/AggregateVerifierN2L2K21.sol,
+# AggregateFixtureN2L2K21.sol, aggregate_n2_l2_k21.json): one aggregate proof of N = 2 (minutes).
 fixtures-aggregate:
 	cargo test --locked -p zkbatch-aggregator --test it recursive_fixture::regenerate_fixture -- --ignored --nocapture

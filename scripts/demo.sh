@@ -126,9 +126,9 @@ if [[ "${RELAY:-1}" != 0 ]]; then
     "$ZKBATCH" aggregate --vk verification_key.json --proofs aggregate-in --out aggregate.json --insecure-params
     echo
     echo "== 11. its verifier (snark-verifier) and an AggregatedProofRegistry on anvil; submit the aggregate"
-    "$ZKBATCH" solgen aggregate --slots 2 --inputs 2 --insecure-params --out AggregateVerifierN2L2K20.sol
+    "$ZKBATCH" solgen aggregate --slots 2 --inputs 2 --insecure-params --out AggregateVerifierN2L2K21.sol
     ZKBATCH_SOLC="$ROOT/.tools/bin/solc" "$ZKBATCH" aggregate deploy --rpc-url "http://127.0.0.1:$CHAIN_PORT" \
-      --key-file deployer.key --verifier AggregateVerifierN2L2K20.sol --slots 2 --inputs 2 --json >aggregate-deploy.json
+      --key-file deployer.key --verifier AggregateVerifierN2L2K21.sol --slots 2 --inputs 2 --json >aggregate-deploy.json
     registry="$(node -e 'console.log(JSON.parse(require("fs").readFileSync("aggregate-deploy.json")).registry)')"
     echo "AggregatedProofRegistry at $registry"
     "$ZKBATCH" aggregate submit --rpc-url "http://127.0.0.1:$CHAIN_PORT" --key-file deployer.key --registry "$registry" aggregate.json

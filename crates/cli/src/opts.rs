@@ -99,8 +99,8 @@ impl CacheOpts {
 /// Where the KZG parameters and the aggregation circuit's keys come from.
 #[derive(Args, Clone, Debug)]
 pub(crate) struct KzgOpts {
-    /// 2^k rows for the aggregation circuit [default: 20 for N ≤ 2, then growing with N to keep
-    /// about 8 advice columns]. A larger k makes a smaller, cheaper verifier and needs more memory.
+    /// 2^k rows for the aggregation circuit [default: 20 for N = 1, 21 up to N = 4, then growing
+    /// with N to keep about 8 advice columns]. A larger k makes a smaller, cheaper verifier and needs more memory.
     #[arg(long)]
     pub(crate) k: Option<u32>,
     /// KZG parameters (halo2 raw format, at least 2^k points) from a public powers-of-tau.

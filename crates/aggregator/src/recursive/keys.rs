@@ -373,6 +373,6 @@ mod tests {
     #[test]
     fn default_k_grows_with_the_batch() {
         let ks: Vec<u32> = [1, 2, 4, 8, 16, 32, 64].map(Shape::default_k).to_vec();
-        assert_eq!(ks, vec![20, 20, 21, 21, 22, 23, 24]);
+        assert_eq!(ks, vec![20, 21, 21, 22, 22, 23, 24]);
     }
 }

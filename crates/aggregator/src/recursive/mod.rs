@@ -9,6 +9,7 @@
 //! - [`transcript`]: the Poseidon transcript's challenges natively (the same sponge as the
 //!   circuit's, from snark-verifier's independent implementation) and the key's hash.
 //! - [`circuit`]: the circuit itself, built into a `BaseCircuitBuilder`.
+//! - [`subgroup`]: G2 membership of each B, in the circuit (and the same test natively).
 //! - [`padding`]: partial batches filled by repeating their last proof.
 //! - [`params`]: KZG parameters (a file, a powers-of-tau, or the insecure test setup).
 //! - [`shape`]: what an aggregation key is for (k, N, ℓ).
@@ -30,6 +31,7 @@ pub mod proof;
 pub mod prove;
 pub mod shape;
 pub mod solidity;
+pub mod subgroup;
 pub mod transcript;
 
 pub use error::AggregationError;

@@ -2,6 +2,8 @@
 //! check, and the circuit's transcript stage under MockProver (points loaded and checked, key
 //! hash, challenges, input folding, instances) agreeing with the native computation. The full
 //! circuit with its pairing check is in `recursive_mock.rs` (ignored: minutes per run).
+//! Each B is checked in G2 by the circuit too (`subgroup`), so a batch that bypasses the native
+//! filter is still refused.
 
 use halo2_base::halo2_proofs::dev::MockProver;
 use halo2_base::halo2_proofs::halo2curves::bn256::{Fq, Fr as HaloFr};
@@ -128,21 +130,62 @@ fn twist_point_outside_g2() -> ark_bn254::G2Affine {
 
 use ark_ec::short_weierstrass::SWCurveConfig as _;
 
-/// A point off its curve that got past the native conversion (built here by hand) is refused by
-/// the circuit's own on-curve check: halo2-ecc's witness generation stops on a debug assertion
-/// in debug builds, and in release the constraint is unsatisfied. Either is a refusal.
-#[test]
-fn the_circuit_refuses_a_point_off_the_curve() {
-    let (vk, batch) = batch(2);
-    let mut input = AggregationInput::new(&vk, &batch).unwrap();
-    let a = input.proofs[1].a;
-    input.proofs[1].a = halo2_base::halo2_proofs::halo2curves::bn256::G1Affine { x: a.x, y: a.y + Fq::ONE };
-    let k = 14;
-    let outcome = std::panic::catch_unwind(|| {
-        let (builder, _, _) = circuit::mock(&input, k, Stage::Transcript);
+/// Whether the circuit's transcript stage (every point loaded and checked) is satisfied by an
+/// input built by hand, past the native conversion. halo2-ecc's witness generation stops on a
+/// debug assertion for some bad points (an off-curve point in debug builds, a zero denominator);
+/// in release the constraint is unsatisfied. Either is a refusal.
+fn loads(input: &AggregationInput) -> bool {
+    let k = 15;
+    std::panic::catch_unwind(|| {
+        let (builder, _, _) = circuit::mock(input, k, Stage::Transcript);
         MockProver::run(k as u32, &builder, circuit::instance_values(&builder)).unwrap().verify().is_ok()
-    });
-    assert!(!matches!(outcome, Ok(true)), "an off-curve A satisfied the circuit");
+    })
+    .unwrap_or(false)
+}
+
+/// Each point the native conversion refuses is refused by the circuit itself, with the native
+/// filter bypassed (the input edited after conversion): B outside G2 (the subgroup check), a point
+/// off its curve, and the point at infinity in G1 and G2 (halo2curves writes it (0, 0), which is
+/// on neither curve). The other native refusals have their twins elsewhere: a coordinate ≥ p
+/// cannot be written as an `Fq` here, and the circuit loads every coordinate with halo2-ecc's
+/// less-than-p check (`circuit::tests::a_coordinate_above_p_is_refused`); an input ≥ r cannot be a
+/// cell of the circuit's field, and `AggregatedProofRegistry` refuses such an instance on-chain
+/// (`InstanceNotInField`, test/AggregatedProofRegistry.t.sol).
+#[test]
+fn the_native_refusals_have_in_circuit_twins() {
+    use halo2_base::halo2_proofs::halo2curves::bn256::{Fq2, G1Affine, G2Affine};
+    use halo2_base::halo2_proofs::halo2curves::CurveAffine;
+    let (vk, batch) = batch(2);
+    let input = AggregationInput::new(&vk, &batch).unwrap();
+    assert!(loads(&input), "the valid batch");
+
+    let outside = twist_point_outside_g2();
+    let mut bypassed = input.clone();
+    bypassed.proofs[1].b = G2Affine { x: halo2_fq2(&outside.x), y: halo2_fq2(&outside.y) };
+    assert!(
+        bool::from(G2Affine::from_xy(bypassed.proofs[1].b.x, bypassed.proofs[1].b.y).is_some()),
+        "B is on the twist: only its subgroup is wrong"
+    );
+    assert!(!loads(&bypassed), "B outside G2 satisfied the circuit");
+
+    let mut off_curve = input.clone();
+    let a = off_curve.proofs[1].a;
+    off_curve.proofs[1].a = G1Affine { x: a.x, y: a.y + Fq::ONE };
+    assert!(!loads(&off_curve), "an off-curve A satisfied the circuit");
+
+    let mut infinity = input.clone();
+    infinity.proofs[0].c = G1Affine { x: Fq::ZERO, y: Fq::ZERO };
+    assert!(!loads(&infinity), "C at infinity satisfied the circuit");
+
+    let mut infinity = input;
+    infinity.proofs[0].b = G2Affine { x: Fq2::ZERO, y: Fq2::ZERO };
+    assert!(!loads(&infinity), "B at infinity satisfied the circuit");
+}
+
+fn halo2_fq2(x: &ark_bn254::Fq2) -> halo2_base::halo2_proofs::halo2curves::bn256::Fq2 {
+    use ark_ff::PrimeField as _;
+    let fq = |a: &ark_bn254::Fq| halo2_base::utils::biguint_to_fe::<Fq>(&a.into_bigint().into());
+    halo2_base::halo2_proofs::halo2curves::bn256::Fq2 { c0: fq(&x.c0), c1: fq(&x.c1) }
 }
 
 #[test]

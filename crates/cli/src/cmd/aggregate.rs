@@ -35,7 +35,7 @@ pub(crate) struct AggregateArgs {
 enum AggregateCommand {
     /// Deploy an aggregate verifier (from `zkbatch solgen aggregate`) and an AggregatedProofRegistry for it.
     #[command(after_help = "Example:\n  zkbatch aggregate deploy --rpc-url http://127.0.0.1:8545 --key-file deployer.key \\\n      \
-        --verifier AggregateVerifierN2L2K20.sol --slots 2 --inputs 2")]
+        --verifier AggregateVerifierN2L2K21.sol --slots 2 --inputs 2")]
     Deploy(DeployArgs),
     /// Send an aggregate proof (aggregate.json) to an AggregatedProofRegistry; prints gas and the batch's root.
     #[command(after_help = "Example:\n  zkbatch aggregate submit --rpc-url http://127.0.0.1:8545 --key-file sender.key \\\n      \

@@ -62,8 +62,8 @@ pub(crate) enum Command {
     /// Aggregate N Groth16 proofs into one halo2 (KZG) proof for the on-chain aggregate verifier.
     #[command(after_help = "Example:\n  \
         zkbatch aggregate --vk verification_key.json --proofs proofs/ --out aggregate.json --insecure-params\n  \
-        zkbatch solgen aggregate --slots 2 --inputs 2 --insecure-params --out AggregateVerifierN2L2K20.sol\n  \
-        zkbatch aggregate deploy --verifier AggregateVerifierN2L2K20.sol --slots 2 --inputs 2 --key-file deployer.key\n  \
+        zkbatch solgen aggregate --slots 2 --inputs 2 --insecure-params --out AggregateVerifierN2L2K21.sol\n  \
+        zkbatch aggregate deploy --verifier AggregateVerifierN2L2K21.sol --slots 2 --inputs 2 --key-file deployer.key\n  \
         zkbatch aggregate submit --registry 0x… --key-file sender.key aggregate.json\n\n\
         Each proof is verified first (a bad one is named and nothing is proved). The first run for a shape\n\
         (k, N, ℓ) makes the circuit's proving key (minutes, gigabytes) and caches it; later runs load it.\n\

@@ -273,7 +273,7 @@ fn an_insecure_setup_verifier_is_not_deployed_off_anvil() {
     let d = dir.path();
     let anvil = zkbatch_testing::anvil().chain_id(1).spawn();
     std::fs::write(d.join("deployer.key"), alloy::hex::encode(anvil.keys()[0].to_bytes())).unwrap();
-    let verifier = zkbatch_testing::root().join("test/fixtures/AggregateVerifierN2L2K20.sol");
+    let verifier = zkbatch_testing::root().join("test/fixtures/AggregateVerifierN2L2K21.sol");
     let url = anvil.endpoint();
     let deploy = |extra: &[&str]| {
         let mut args = vec!["aggregate", "deploy", "--verifier", verifier.to_str().unwrap(), "--slots", "2", "--inputs", "2"];

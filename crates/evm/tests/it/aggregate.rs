@@ -1,4 +1,4 @@
-//! The checked-in aggregate proof (test/fixtures, N = 2, k = 20) through `deploy_aggregate` and
+//! The checked-in aggregate proof (test/fixtures, N = 2, k = 21) through `deploy_aggregate` and
 //! `submit_aggregate` (what `zkbatch aggregate deploy` / `submit` run) on a real anvil:
 //! accepted once, with gasUsed equal to forge's all-in figure for the same transaction
 //! (snapshots/AggregateGas.json, Cancun); refused, by name and before anything is sent, when
@@ -25,13 +25,13 @@ async fn fixture_aggregate_through_deploy_and_submit_on_anvil() {
     let signer: PrivateKeySigner = anvil.keys()[0].clone().into();
     let provider = ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(anvil.endpoint_url());
 
-    let json: serde_json::Value = serde_json::from_str(&read("test/fixtures/aggregate_n2_l2_k20.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&read("test/fixtures/aggregate_n2_l2_k21.json")).unwrap();
     let instances: Vec<U256> = json["instances"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().parse().unwrap()).collect();
     let proof: Bytes = json["proof"].as_str().unwrap().parse().unwrap();
-    let source = read("test/fixtures/AggregateVerifierN2L2K20.sol");
+    let source = read("test/fixtures/AggregateVerifierN2L2K21.sol");
 
     let (_, registry) =
-        deploy_aggregate(&provider, &find_solc(Some(&root())), &source, "AggregateVerifierN2L2K20", 2, 2).await.expect("deploy");
+        deploy_aggregate(&provider, &find_solc(Some(&root())), &source, "AggregateVerifierN2L2K21", 2, 2).await.expect("deploy");
 
     // Refusals come from the simulation: nothing is sent, the nonce does not move.
     let sender = anvil.addresses()[0];
