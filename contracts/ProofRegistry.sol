@@ -6,15 +6,23 @@ import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
 /// The relayer's on-chain end: it hands proofs to a generated verifier and emits one
 /// `ProofVerified` per proof only if the whole call verified. The event carries the proof's key
 /// (keccak256 of its 8 words and its public inputs, computed here, so a caller cannot claim an
-/// event for a proof it did not have verified) and the verifier that accepted it: a consumer
-/// trusts an event only for the verifier address it knows for its circuit, since anyone may call
-/// this contract with any verifier. No storage is written: the relayer guarantees "once", the
-/// registry only records, which keeps the per-proof overhead to a keccak and a LOG2.
+/// event for a proof it did not have verified), the verifier that accepted it (a consumer trusts
+/// an event only for the verifier address it knows for its circuit, since anyone may call this
+/// contract with any verifier), and the statement's `inputsHash`: keccak256 of its public inputs,
+/// 32 bytes each, as `AggregatedProofRegistry`'s leaves take it.
+///
+/// Statements, not proofs: Groth16 proofs are malleable. (−A, −B, C), or a proof re-randomised
+/// without the witness, is another valid proof of the same statement with another key. So what
+/// was verified is named by (verifier, inputsHash) — the verifier stands for its verifying key —
+/// and an application keys what it accepts (a nullifier, a used statement) by that, never by the
+/// proof key. The relayer sends each statement once; the registry writes no storage (the per-proof
+/// overhead is two keccaks and a LOG3), so a second proof of a statement sent by someone else is
+/// recorded again, under the same statement.
 ///
 /// Proofs are 8 words each (A.x A.y B.x1 B.x0 B.y1 B.y0 C.x C.y); `inputs` is every proof's
 /// public inputs one after another, n per proof, n = inputs.length / proofs.length.
 contract ProofRegistry {
-    event ProofVerified(bytes32 indexed proofKey, address indexed verifier);
+    event ProofVerified(bytes32 indexed proofKey, address indexed verifier, bytes32 indexed inputsHash);
 
     /// No proofs were given.
     error EmptyBatch();
@@ -31,7 +39,7 @@ contract ProofRegistry {
         for (uint256 i; i < count; ++i) {
             uint256[] calldata x = inputs[i * n:(i + 1) * n];
             IGroth16Verifier(verifier).verify(abi.encodePacked(proofs[i]), x);
-            emit ProofVerified(keccak256(abi.encodePacked(proofs[i], x)), verifier);
+            emit ProofVerified(keccak256(abi.encodePacked(proofs[i], x)), verifier, keccak256(abi.encodePacked(x)));
         }
     }
 
@@ -60,7 +68,8 @@ contract ProofRegistry {
             }
         }
         for (uint256 i; i < count; ++i) {
-            emit ProofVerified(keccak256(abi.encodePacked(proofs[i], inputs[i * n:(i + 1) * n])), batchVerifier);
+            uint256[] calldata x = inputs[i * n:(i + 1) * n];
+            emit ProofVerified(keccak256(abi.encodePacked(proofs[i], x)), batchVerifier, keccak256(abi.encodePacked(x)));
         }
     }
 

@@ -12,7 +12,7 @@ import {BatchFixtureN2} from "./fixtures/BatchFixtureN2.sol";
 /// `ProofVerified` per proof, keyed as the relayer keys it (keccak256 of the 8 proof words and the
 /// inputs), and nothing at all unless every proof verified.
 contract ProofRegistryTest is Check {
-    bytes32 constant EVENT = keccak256("ProofVerified(bytes32,address)");
+    bytes32 constant EVENT = keccak256("ProofVerified(bytes32,address,bytes32)");
     bytes4 constant PROOF_INVALID = bytes4(keccak256("ProofInvalid()"));
     bytes4 constant BATCH_INVALID = bytes4(keccak256("BatchInvalid()"));
     bytes4 constant EMPTY = bytes4(keccak256("EmptyBatch()"));
@@ -55,10 +55,34 @@ contract ProofRegistryTest is Check {
         for (uint256 i; i < p.length; ++i) {
             bytes32 key = keccak256(abi.encodePacked(p[i], x[2 * i], x[2 * i + 1]));
             check(got[i].emitter == address(registry), "emitted by the registry");
-            check(got[i].topics.length == 3 && got[i].topics[0] == EVENT, "ProofVerified");
+            check(got[i].topics.length == 4 && got[i].topics[0] == EVENT, "ProofVerified");
             check(got[i].topics[1] == key, "the proof's key");
             check(got[i].topics[2] == bytes32(uint256(uint160(verifier))), "the verifier that accepted it");
+            check(got[i].topics[3] == keccak256(abi.encodePacked(x[2 * i], x[2 * i + 1])), "the statement's inputs hash");
         }
+    }
+
+    /// (−A, −B, C) is another valid proof of the same statement: another proof key, the same
+    /// statement (verifier, inputsHash), which is what an application keys on.
+    function testTwoProofsOfOneStatementNameOneStatement() public {
+        (uint256[8][] memory p, uint256[] memory x) = singles();
+        uint256[8][] memory two = new uint256[8][](2);
+        two[0] = p[0];
+        // A copy (memory arrays assign by reference). Words: A.x A.y B.x1 B.x0 B.y1 B.y0 C.x C.y;
+        // negating a point negates its y.
+        for (uint256 w; w < 8; ++w) two[1][w] = p[0][w];
+        two[1][1] = P - p[0][1];
+        two[1][4] = P - p[0][4];
+        two[1][5] = P - p[0][5];
+        uint256[] memory xs = new uint256[](4);
+        (xs[0], xs[1], xs[2], xs[3]) = (x[0], x[1], x[0], x[1]);
+        vm.recordLogs();
+        registry.submitEach(single, two, xs);
+        RecordedLog[] memory got = vm.getRecordedLogs();
+        check(got.length == 2, "both verified");
+        check(got[0].topics[1] != got[1].topics[1], "two proof keys");
+        check(got[0].topics[3] == got[1].topics[3], "one statement");
+        check(got[0].topics[2] == got[1].topics[2], "one verifier");
     }
 
     function testSubmitEachEmitsOneEventPerProof() public {
