@@ -36,6 +36,7 @@ test-rust: bootstrap
 fuzz:
 	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --release --locked -p zkbatch-prover --test hostile
 	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --release --locked -p zkbatch-relayer --test it -- mutated_requests
+	PROPTEST_CASES=$${PROPTEST_CASES:-20000} cargo test --release --locked -p zkbatch-service --lib -- mutated_job_requests
 
 # Load and faults together, long: ZKBATCH_CHAOS_PROOFS (default 2000) posted without pause while the
 # relayer is SIGKILLed, anvil stopped and a reorg happens; prints its report (CI runs 96 proofs).
