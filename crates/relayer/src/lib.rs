@@ -39,5 +39,5 @@ mod verifier;
 mod writer;
 
 pub use config::Config;
-pub use api::{proof_json, PROMETHEUS_TEXT};
+pub use api::{admit, proof_json, PROMETHEUS_TEXT};
 pub use service::{run, serve, wait_for_signal, RelayRole, Relayer, StartError};

@@ -73,16 +73,15 @@ pub(crate) fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A body announced (Content-Length) above the limit is refused before any of it is read: the
-/// body limit alone refuses it only as the bytes arrive, so a client announcing a gigabyte and
-/// sending nothing would hold its connection open.
+/// A body announced (Content-Length) above the limit is refused before the handler: the body
+/// limit alone refuses it only as the bytes arrive, so a client announcing a gigabyte and sending
+/// nothing would hold its connection open ([`zkbatch_relayer::admit`] reads a modest one first,
+/// so that the client sees the 413).
 async fn refuse_announced_oversize(State(state): State<AppState>, request: Request, next: axum::middleware::Next) -> Response {
-    let limit = state.config.http.body_limit_bytes;
-    let announced = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > limit as u64) {
-        return too_large(&state);
+    match zkbatch_relayer::admit(request, state.config.http.body_limit_bytes).await {
+        Some(request) => next.run(request).await,
+        None => too_large(&state),
     }
-    next.run(request).await
 }
 
 fn too_large(state: &AppState) -> Response {
