@@ -121,4 +121,28 @@ contract ProofRegistryTest is Check {
         (ok, ret) = address(registry).call(abi.encodeCall(ProofRegistry.submitBatch, (address(0xdead), q, x)));
         checkReverts(ok, ret, NO_CODE, "a batch verifier address without code");
     }
+
+    /// The registry's own cost per proof, beside the batch verifier called alone in the same test
+    /// (both warm): what `submitBatch` adds to `verifyBatch` (the calldata copy, the proof keys,
+    /// the inputs hashes and one LOG3 per proof), recorded in snapshots/RegistryGas.json.
+    function test_gas_registry_overhead() public {
+        uint256[2][] memory all = BatchFixtureN2.inputs();
+        bytes4 selector = bytes4(keccak256("verifyBatch(uint256[8][],uint256[2][])"));
+        for (uint256 n = 2; n <= 8; n *= 2) {
+            (uint256[8][] memory p, uint256[] memory x) = batchOf(n);
+            uint256[2][] memory xs = new uint256[2][](n);
+            for (uint256 i; i < n; ++i) xs[i] = all[i];
+            bytes memory direct = abi.encodeWithSelector(selector, p, xs);
+            (bool warm,) = batch.staticcall(direct);
+            check(warm, "the batch verifies alone");
+            uint256 g = gasleft();
+            (bool ok,) = batch.staticcall(direct);
+            uint256 alone = g - gasleft();
+            check(ok, "the batch verifies alone");
+            g = gasleft();
+            registry.submitBatch(batch, p, x);
+            uint256 through = g - gasleft();
+            vm.snapshotValue("RegistryGas", string.concat("overhead_N", toString(n), "_per_proof"), (through - alone) / n);
+        }
+    }
 }
