@@ -2,6 +2,8 @@
 pragma solidity ^0.8.20;
 
 import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
+import {IStatementRegistry} from "./interfaces/IStatementRegistry.sol";
+import {StatementTree} from "./StatementTree.sol";
 
 /// The relayer's on-chain end: it hands proofs to a generated verifier and emits one
 /// `ProofVerified` per proof only if the whole call verified. The event carries the proof's key
@@ -15,13 +17,21 @@ import {IGroth16Verifier} from "./interfaces/IGroth16Verifier.sol";
 /// without the witness, is another valid proof of the same statement with another key. So what
 /// was verified is named by (verifier, inputsHash) — the verifier stands for its verifying key —
 /// and an application keys what it accepts (a nullifier, a used statement) by that, never by the
-/// proof key. The relayer sends each statement once; the registry writes no storage (the per-proof
-/// overhead is two keccaks and a LOG3), so a second proof of a statement sent by someone else is
-/// recorded again, under the same statement.
+/// proof key. The relayer sends each statement once; a second proof of a statement sent by someone
+/// else is recorded again, under the same statement.
+///
+/// Storage: one write per call, not per proof. The call's statements are the leaves of a
+/// `StatementTree` (key = the verifier's address) and only its root is stored, with the batch's
+/// width; an application asks `isVerified(verifier, inputsHash, index, width, path)`, which the
+/// relayer's proof status gives. A slot per statement would cost 22,100 gas per proof, more than a
+/// batch-verified proof's share of the pairing at N = 8.
 ///
 /// Proofs are 8 words each (A.x A.y B.x1 B.x0 B.y1 B.y0 C.x C.y); `inputs` is every proof's
 /// public inputs one after another, n per proof, n = inputs.length / proofs.length.
-contract ProofRegistry {
+contract ProofRegistry is IStatementRegistry {
+    /// Root of a verified call's statements => how many statements it had (0: never verified).
+    mapping(bytes32 => uint256) public widthOf;
+
     event ProofVerified(bytes32 indexed proofKey, address indexed verifier, bytes32 indexed inputsHash);
 
     /// No proofs were given.
@@ -37,10 +47,9 @@ contract ProofRegistry {
         uint256 count = proofs.length;
         uint256 n = _inputsPerProof(count, inputs.length);
         for (uint256 i; i < count; ++i) {
-            uint256[] calldata x = inputs[i * n:(i + 1) * n];
-            IGroth16Verifier(verifier).verify(abi.encodePacked(proofs[i]), x);
-            emit ProofVerified(keccak256(abi.encodePacked(proofs[i], x)), verifier, keccak256(abi.encodePacked(x)));
+            IGroth16Verifier(verifier).verify(abi.encodePacked(proofs[i]), inputs[i * n:(i + 1) * n]);
         }
+        _record(verifier, proofs, inputs, n);
     }
 
     /// One `verifyBatch(uint256[8][], uint256[n][])` call on a `Groth16BatchVerifier` for all
@@ -67,10 +76,35 @@ contract ProofRegistry {
                 revert(add(ret, 0x20), mload(ret))
             }
         }
+        _record(batchVerifier, proofs, inputs, n);
+    }
+
+    /// @inheritdoc IStatementRegistry
+    function isVerified(uint256 key, bytes32 inputsHash, uint256 index, uint256 width, bytes32[] calldata path)
+        external
+        view
+        returns (bool)
+    {
+        // width is checked against the stored one, so a path cannot pass for another batch shape.
+        return width != 0 && widthOf[StatementTree.rootFrom(leaf(key, inputsHash), index, width, path)] == width;
+    }
+
+    /// The leaf of statement (key, inputsHash): key is the verifier's address as a uint256.
+    function leaf(uint256 key, bytes32 inputsHash) public pure returns (bytes32) {
+        return StatementTree.leaf(key, inputsHash);
+    }
+
+    /// Emits each proof's `ProofVerified` and stores the root of the call's statements.
+    function _record(address verifier, uint256[8][] calldata proofs, uint256[] calldata inputs, uint256 n) private {
+        uint256 count = proofs.length;
+        bytes32[] memory leaves = new bytes32[](count);
         for (uint256 i; i < count; ++i) {
             uint256[] calldata x = inputs[i * n:(i + 1) * n];
-            emit ProofVerified(keccak256(abi.encodePacked(proofs[i], x)), batchVerifier, keccak256(abi.encodePacked(x)));
+            bytes32 inputsHash = keccak256(abi.encodePacked(x));
+            emit ProofVerified(keccak256(abi.encodePacked(proofs[i], x)), verifier, inputsHash);
+            leaves[i] = StatementTree.leaf(uint256(uint160(verifier)), inputsHash);
         }
+        widthOf[StatementTree.root(leaves)] = count;
     }
 
     function _inputsPerProof(uint256 count, uint256 total) private pure returns (uint256) {

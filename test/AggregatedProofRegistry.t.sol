@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Check, vm} from "./Check.sol";
+import {Check, vm, RecordedLog} from "./Check.sol";
 import {AggregatedProofRegistry} from "../contracts/AggregatedProofRegistry.sol";
 import {AggregateVerifierN2L2K21} from "./fixtures/AggregateVerifierN2L2K21.sol";
 import {AggregateFixtureN2L2K21 as F} from "./fixtures/AggregateFixtureN2L2K21.sol";
@@ -52,24 +52,45 @@ contract AggregatedProofRegistryTest is Check {
 
     function test_SubmitRecordsEveryStatement() public {
         uint256[] memory x = F.instances();
+        vm.recordLogs();
         bytes32 root = registry.submit(x, F.proof());
         check(registry.verifiedAt(root) == block.number, "root not recorded");
 
         // Two leaves: each one's path is the other leaf.
         bytes32 leaf0 = registry.leaf(x[0], inputsHash(x, 0));
         bytes32 leaf1 = registry.leaf(x[0], inputsHash(x, 1));
+        check(root == keccak256(abi.encodePacked(leaf0, leaf1)), "the root of the two leaves");
+        // The event carries the leaves themselves, from which indexers build paths.
+        RecordedLog[] memory logs = vm.getRecordedLogs();
+        check(logs.length == 1 && logs[0].topics[1] == root, "one AggregateVerified for the root");
+        bytes32[] memory leaves = abi.decode(logs[0].data, (bytes32[]));
+        check(leaves.length == 2 && leaves[0] == leaf0 && leaves[1] == leaf1, "the event's leaves");
+
         bytes32[] memory path = new bytes32[](1);
         path[0] = leaf1;
-        check(registry.isVerified(x[0], inputsHash(x, 0), 0, path), "statement 0");
+        check(registry.isVerified(x[0], inputsHash(x, 0), 0, 2, path), "statement 0");
         path[0] = leaf0;
-        check(registry.isVerified(x[0], inputsHash(x, 1), 1, path), "statement 1");
+        check(registry.isVerified(x[0], inputsHash(x, 1), 1, 2, path), "statement 1");
 
-        // Wrong index, wrong statement, wrong key hash, wrong path length: not verified.
-        check(!registry.isVerified(x[0], inputsHash(x, 1), 0, path), "wrong index");
-        check(!registry.isVerified(x[0], keccak256("other inputs"), 1, path), "other inputs");
-        check(!registry.isVerified(x[0] + 1, inputsHash(x, 1), 1, path), "other key");
-        check(!registry.isVerified(x[0], inputsHash(x, 1), 1, new bytes32[](0)), "short path");
-        check(!registry.isVerified(x[0], inputsHash(x, 1), 2, path), "index past the batch");
+        // Wrong index, wrong statement, wrong key hash, wrong path length, wrong width: not verified.
+        check(!registry.isVerified(x[0], inputsHash(x, 1), 0, 2, path), "wrong index");
+        check(!registry.isVerified(x[0], keccak256("other inputs"), 1, 2, path), "other inputs");
+        check(!registry.isVerified(x[0] + 1, inputsHash(x, 1), 1, 2, path), "other key");
+        check(!registry.isVerified(x[0], inputsHash(x, 1), 1, 2, new bytes32[](0)), "short path");
+        check(!registry.isVerified(x[0], inputsHash(x, 1), 2, 2, path), "index past the batch");
+        check(!registry.isVerified(x[0], inputsHash(x, 1), 1, 3, path), "another width");
+    }
+
+    /// What an application pays to ask about a statement of an aggregate (cold registry and root
+    /// slot), beside ProofRegistry's in snapshots/StatementGas.json.
+    function test_gas_isVerified() public {
+        uint256[] memory x = F.instances();
+        registry.submit(x, F.proof());
+        bytes32[] memory path = new bytes32[](1);
+        path[0] = registry.leaf(x[0], inputsHash(x, 0));
+        vm.cool(address(registry));
+        check(registry.isVerified(x[0], inputsHash(x, 1), 1, 2, path), "statement 1");
+        vm.snapshotGasLastCall("StatementGas", "AggregatedProofRegistry_isVerified_width2");
     }
 
     function calldataGas(bytes memory data) internal pure returns (uint256 g) {
@@ -149,47 +170,5 @@ contract AggregatedProofRegistryTest is Check {
         checkSubmitReverts(
             F.instances(), F.proof(), abi.encodeWithSelector(AggregatedProofRegistry.AlreadyVerified.selector, root), "resubmission"
         );
-    }
-
-    function test_MerklePathsForOddWidths() public view {
-        for (uint256 width = 1; width <= 9; ++width) {
-            bytes32[] memory leaves = new bytes32[](width);
-            for (uint256 i; i < width; ++i) leaves[i] = keccak256(abi.encode(width, i));
-            bytes32 root = registry.merkleRoot(copy(leaves));
-            for (uint256 i; i < width; ++i) {
-                bytes32[] memory path = pathOf(leaves, i);
-                check(registry.rootFrom(leaves[i], i, path, width) == root, "path does not reach the root");
-                if (path.length > 0) {
-                    path[0] = bytes32(uint256(path[0]) ^ 1);
-                    check(registry.rootFrom(leaves[i], i, path, width) != root, "a changed path reaches the root");
-                }
-            }
-        }
-    }
-
-    function copy(bytes32[] memory a) internal pure returns (bytes32[] memory b) {
-        b = new bytes32[](a.length);
-        for (uint256 i; i < a.length; ++i) b[i] = a[i];
-    }
-
-    /// The path the registry's layout implies, built level by level independently of rootFrom.
-    function pathOf(bytes32[] memory leaves, uint256 index) internal pure returns (bytes32[] memory path) {
-        bytes32[] memory level = copy(leaves);
-        bytes32[] memory tmp = new bytes32[](16);
-        uint256 used;
-        while (level.length > 1) {
-            uint256 sibling = index ^ 1;
-            if (sibling < level.length) tmp[used++] = level[sibling];
-            bytes32[] memory next = new bytes32[]((level.length + 1) / 2);
-            for (uint256 i; i < next.length; ++i) {
-                next[i] = 2 * i + 1 < level.length
-                    ? keccak256(abi.encodePacked(level[2 * i], level[2 * i + 1]))
-                    : level[2 * i];
-            }
-            level = next;
-            index /= 2;
-        }
-        path = new bytes32[](used);
-        for (uint256 i; i < used; ++i) path[i] = tmp[i];
     }
 }

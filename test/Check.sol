@@ -40,6 +40,8 @@ interface Vm {
     function snapshotValue(string calldata group, string calldata name, uint256 value) external;
     function recordLogs() external;
     function getRecordedLogs() external returns (RecordedLog[] memory);
+    /// Marks the address's account and storage cold again, as at the start of a transaction.
+    function cool(address target) external;
 }
 
 Vm constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));

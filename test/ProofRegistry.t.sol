@@ -7,6 +7,7 @@ import {Groth16VerifierN2} from "./fixtures/Groth16VerifierN2.sol";
 import {Groth16BatchVerifierN2} from "./fixtures/Groth16BatchVerifierN2.sol";
 import {FixtureN2} from "./fixtures/FixtureN2.sol";
 import {BatchFixtureN2} from "./fixtures/BatchFixtureN2.sol";
+import {StatementPaths} from "./StatementPaths.sol";
 
 /// The relayer's registry against the generated verifiers and real proofs (test/fixtures): one
 /// `ProofVerified` per proof, keyed as the relayer keys it (keccak256 of the 8 proof words and the
@@ -99,6 +100,61 @@ contract ProofRegistryTest is Check {
         checkEvents(p, x, batch);
     }
 
+    function inputsHashes(uint256[] memory x, uint256 count) internal pure returns (bytes32[] memory h) {
+        h = new bytes32[](count);
+        for (uint256 i; i < count; ++i) h[i] = keccak256(abi.encodePacked(x[2 * i], x[2 * i + 1]));
+    }
+
+    /// Every statement of the call is verified under its verifier, with its index, the call's
+    /// width and its path; any other key, inputs, index, width or path is not.
+    function checkStatements(uint256[] memory x, uint256 count, address verifier) internal view {
+        bytes32[] memory h = inputsHashes(x, count);
+        bytes32[] memory leaves = new bytes32[](count);
+        for (uint256 i; i < count; ++i) leaves[i] = StatementPaths.leaf(uint256(uint160(verifier)), h[i]);
+        uint256 key = uint256(uint160(verifier));
+        for (uint256 i; i < count; ++i) {
+            bytes32[] memory path = StatementPaths.path(leaves, i);
+            check(registry.isVerified(key, h[i], i, count, path), string.concat("statement ", toString(i)));
+            check(!registry.isVerified(key + 1, h[i], i, count, path), "another verifier");
+            check(!registry.isVerified(key, keccak256("other"), i, count, path), "other inputs");
+            check(!registry.isVerified(key, h[i], i, count + 1, path), "another width");
+            check(!registry.isVerified(key, h[i], i, 0, path), "width 0");
+            if (count > 1) {
+                check(!registry.isVerified(key, h[i], (i + 1) % count, count, path), "another index");
+                check(!registry.isVerified(key, h[i], i, count, new bytes32[](0)), "no path");
+            }
+        }
+    }
+
+    function testEveryStatementOfACallIsVerifiedOnChain() public {
+        (uint256[8][] memory p, uint256[] memory x) = singles();
+        registry.submitEach(single, p, x);
+        checkStatements(x, 2, single);
+        for (uint256 n = 1; n <= 7; ++n) {
+            (p, x) = batchOf(n);
+            check(!registry.isVerified(uint256(uint160(batch)), inputsHashes(x, 1)[0], 0, n, StatementPaths.path(new bytes32[](n), 0)), "not yet submitted");
+            registry.submitBatch(batch, p, x);
+            checkStatements(x, n, batch);
+        }
+    }
+
+    /// What an application pays to ask about a statement (a cold registry and a cold root slot, as
+    /// in its own transaction), for a call of 1 (single mode) to 8 statements, recorded in
+    /// snapshots/StatementGas.json beside the aggregate registry's.
+    function test_gas_isVerified() public {
+        for (uint256 n = 1; n <= 8; n *= 2) {
+            (uint256[8][] memory p, uint256[] memory x) = batchOf(n);
+            registry.submitBatch(batch, p, x);
+            bytes32[] memory leaves = new bytes32[](n);
+            bytes32[] memory h = inputsHashes(x, n);
+            for (uint256 i; i < n; ++i) leaves[i] = StatementPaths.leaf(uint256(uint160(batch)), h[i]);
+            bytes32[] memory path = StatementPaths.path(leaves, n - 1);
+            vm.cool(address(registry));
+            check(registry.isVerified(uint256(uint160(batch)), h[n - 1], n - 1, n, path), "verified");
+            vm.snapshotGasLastCall("StatementGas", string.concat("ProofRegistry_isVerified_width", toString(n)));
+        }
+    }
+
     function testOneBadProofRevertsTheWholeCallWithTheVerifiersError() public {
         (uint256[8][] memory p, uint256[] memory x) = singles();
         x[3] = x[3] + 1;
@@ -124,7 +180,8 @@ contract ProofRegistryTest is Check {
 
     /// The registry's own cost per proof, beside the batch verifier called alone in the same test
     /// (both warm): what `submitBatch` adds to `verifyBatch` (the calldata copy, the proof keys,
-    /// the inputs hashes and one LOG3 per proof), recorded in snapshots/RegistryGas.json.
+    /// the inputs hashes and one LOG3 per proof, the statements' root and its one storage write),
+    /// recorded in snapshots/RegistryGas.json.
     function test_gas_registry_overhead() public {
         uint256[2][] memory all = BatchFixtureN2.inputs();
         bytes4 selector = bytes4(keccak256("verifyBatch(uint256[8][],uint256[2][])"));

@@ -10,6 +10,7 @@
 //! - [`calldata`]: every call zkbatch makes, encoded.
 //! - [`revert`]: a revert's data, named by the contracts' own error types.
 //! - [`solc`]: compiling Solidity with the Foundry project's settings.
+//! - [`statement`]: the registries' statement tree, and `isVerified`'s arguments for a landed proof.
 //! - `signer` (feature `rpc`): the signer's key, from a file or the environment, never echoed.
 //! - `deploy` and `submit` (feature `rpc`): contracts deployed, aggregates sent.
 //!
@@ -28,6 +29,7 @@ pub mod revert;
 #[cfg(feature = "rpc")]
 pub mod signer;
 pub mod solc;
+pub mod statement;
 #[cfg(feature = "rpc")]
 pub mod submit;
 pub mod word;

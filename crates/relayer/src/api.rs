@@ -4,7 +4,8 @@
 //!   verified off-chain and is stored; `400 {"error"}` naming the problem; `429` with
 //!   `Retry-After` when the queue is full; `200` with the existing record for a proof already
 //!   accepted; `409` for the same proof under another circuit; `413` over the body limit.
-//! - `GET /v1/proofs/{id}` → the proof's status, its batch and transaction.
+//! - `GET /v1/proofs/{id}` → the proof's status, its batch and transaction, and once it landed
+//!   `registry_check`: the arguments of the registry's `isVerified` for its statement.
 //! - `GET /metrics` (Prometheus text), `GET /healthz`.
 
 use std::sync::atomic::Ordering;
@@ -25,7 +26,8 @@ use tower_http::timeout::TimeoutLayer;
 use crate::intake::{self, ProofRequest, RejectReason};
 use crate::metrics::Metrics;
 use crate::shared::Shared;
-use crate::store::{key_hex, Inserted, NewProof, ProofRecord};
+use crate::store::{key_hex, Inserted, NewProof, ProofRecord, Status};
+use zkbatch_evm::statement::RegistryCheck;
 
 type AppState = Arc<Shared>;
 
@@ -245,8 +247,31 @@ fn status_json(r: &ProofRecord, duplicate: Option<&str>) -> serde_json::Value {
         if let Some(g) = b.gas_used {
             v["gas_used"] = json!(g);
         }
+        if matches!(r.status, Status::Confirmed | Status::Finalized) {
+            if let Some(check) = b.mined_raw.as_deref().and_then(|raw| registry_check(raw, r.key)) {
+                v["registry_check"] = check;
+            }
+        }
     }
     v
+}
+
+/// `isVerified`'s arguments for the proof `key` in the mined registry call `raw`, for an
+/// application to check the statement on-chain (`IStatementRegistry`).
+fn registry_check(raw: &[u8], key: B256) -> Option<serde_json::Value> {
+    use alloy::consensus::Transaction;
+    use alloy::eips::Decodable2718;
+    let tx = alloy::consensus::TxEnvelope::decode_2718(&mut &raw[..]).ok()?;
+    let c = RegistryCheck::from_registry_call(tx.to()?, tx.input(), key)?;
+    Some(json!({
+        "registry": format!("{:#x}", c.registry),
+        "key": format!("{:#x}", B256::from(c.key)),
+        "inputs_hash": format!("{:#x}", c.inputs_hash),
+        "index": c.index,
+        "width": c.width,
+        "path": c.path.iter().map(|h| format!("{h:#x}")).collect::<Vec<_>>(),
+        "root": format!("{:#x}", c.root),
+    }))
 }
 
 async fn get_proof(State(state): State<AppState>, Path(id): Path<String>) -> Response {

@@ -50,8 +50,9 @@ impl Mode {
 /// Gas per transaction as a function of the batch size N, for each mode: fixed + N × per proof
 /// (the 21,000 base and calldata included). The defaults fit what the relayer's transactions use
 /// on anvil for circuits with a few public inputs (BENCHMARKS.md: the verifiers' own figures plus
-/// the registry's keccak and event per proof); only where the two lines cross matters for the
-/// choice (N = 1: single, N ≥ 2: batch), so rough figures are enough.
+/// the registry's keccaks and event per proof, and the 22,100 gas of the one root it stores per
+/// transaction); only where the two lines cross matters for the choice (N = 1: single, N ≥ 2:
+/// batch), so rough figures are enough.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct GasModel {
     /// Single verification: gas per transaction.
@@ -66,7 +67,7 @@ pub(crate) struct GasModel {
 
 impl Default for GasModel {
     fn default() -> Self {
-        GasModel { single_fixed: 21_000, single_per_proof: 225_000, batch_fixed: 210_000, batch_per_proof: 60_000 }
+        GasModel { single_fixed: 43_000, single_per_proof: 226_000, batch_fixed: 232_000, batch_per_proof: 61_000 }
     }
 }
 

@@ -157,6 +157,9 @@ pub struct BatchInfo {
     pub block: Option<u64>,
     /// Its gasUsed.
     pub gas_used: Option<u64>,
+    /// The mined transaction as signed (EIP-2718 bytes), once mined: what the chain ran, from
+    /// which the proof's `isVerified` arguments are rebuilt.
+    pub mined_raw: Option<Vec<u8>>,
 }
 
 /// A queued proof, as the batcher takes it.
@@ -446,7 +449,8 @@ impl Store {
         let row = sqlx::query(
             "SELECT p.id, p.statement_key, p.client_id, p.circuit, p.status, p.error, p.received_ms, p.final_ms, p.batch_id, \
                     b.mode, b.size, b.nonce, b.tx_hash, b.block, b.gas_used, \
-                    (SELECT hash FROM txs t WHERE t.batch_id = b.id ORDER BY t.attempt DESC LIMIT 1) AS last_tx \
+                    (SELECT hash FROM txs t WHERE t.batch_id = b.id ORDER BY t.attempt DESC LIMIT 1) AS last_tx, \
+                    (SELECT raw FROM txs t WHERE t.hash = b.tx_hash) AS mined_raw \
              FROM proofs p LEFT JOIN batches b ON b.id = p.batch_id WHERE p.proof_key = $1",
         )
         .bind(key.to_vec())
@@ -473,6 +477,7 @@ impl Store {
                     tx_hash,
                     block: row.try_get::<Option<i64>, _>("block")?.map(|b| b as u64),
                     gas_used: row.try_get::<Option<i64>, _>("gas_used")?.map(|g| g as u64),
+                    mined_raw: row.try_get("mined_raw")?,
                 })
             }
         };

@@ -4,6 +4,7 @@
 //! - [`root`], [`tool`] and [`anvil`]: the repository and its project-local toolchain
 //!   (`scripts/bootstrap.sh` installs it; `make test` runs that first).
 //! - [`keys`]: deterministic keys and proofs, the same ones the forge fixtures hold.
+//! - [`claims`]: the example application's members, tree and membership proofs.
 //! - [`postgres`]: a PostgreSQL server of a test's own.
 //! - [`chromium`]: headless Chromium, to render a page (its DOM, a screenshot).
 //! - [`debian`]: the Debian packages tests run, installed when missing (as root).
@@ -11,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod chromium;
+pub mod claims;
 pub mod debian;
 pub mod keys;
 pub mod postgres;

@@ -187,6 +187,13 @@ async fn concurrent_proofs_confirmed_exactly_once_bad_proofs_refused() {
         if size == 8 {
             per_proof.entry(mode).or_default().push(status["gas_used"].as_f64().unwrap() / size as f64);
         }
+        // What an application checks on-chain: the registry answers for this statement, with
+        // the path the status gives, and not for other inputs.
+        assert_eq!(chain.statement_verified(status).await, (true, false), "{id}: {status}");
+        let check = &status["registry_check"];
+        let verifier = if mode == "batch" { chain.batch_verifier } else { chain.verifier };
+        assert_eq!(check["width"].as_u64(), Some(size), "{status}");
+        assert_eq!(check["key"].as_str().map(|k| k[26..].to_string()), Some(format!("{verifier:x}")), "the key is the verifier: {status}");
     }
     // Full batches of 8 with 2 public inputs: well under the ~230k gas of one verification each.
     assert!(!per_proof["batch"].is_empty() && per_proof["batch"].iter().all(|g| *g < 110_000.0), "{per_proof:?}");

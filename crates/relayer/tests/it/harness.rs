@@ -150,6 +150,24 @@ impl Chain {
         counts
     }
 
+    /// Asks the registry, as an application contract would, whether a landed proof's statement
+    /// is verified, with the `registry_check` its status gives; and whether the same arguments
+    /// with other inputs are (they must not be).
+    pub(crate) async fn statement_verified(&self, status: &serde_json::Value) -> (bool, bool) {
+        let c = &status["registry_check"];
+        assert_eq!(c["registry"].as_str().map(str::to_lowercase), Some(format!("{:#x}", self.registry)), "{status}");
+        let word = |v: &serde_json::Value| v.as_str().expect("a hex word").parse::<B256>().expect("32 bytes");
+        let path: Vec<B256> = c["path"].as_array().expect("a path").iter().map(word).collect();
+        let index = alloy::primitives::U256::from(c["index"].as_u64().expect("an index"));
+        let width = alloy::primitives::U256::from(c["width"].as_u64().expect("a width"));
+        let key: alloy::primitives::U256 = word(&c["key"]).into();
+        let registry = ProofRegistry::new(self.registry, &self.provider);
+        let ask = |inputs_hash: B256| registry.isVerified(key, inputs_hash, index, width, path.clone());
+        let ours = ask(word(&c["inputs_hash"])).call().await.expect("isVerified");
+        let other = ask(B256::repeat_byte(7)).call().await.expect("isVerified");
+        (ours, other)
+    }
+
     pub(crate) fn pid(&self) -> u32 {
         self.anvil.child().id()
     }

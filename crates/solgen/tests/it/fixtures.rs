@@ -107,6 +107,46 @@ fn snarkjs_files(files: &mut Vec<File>) {
     });
 }
 
+/// The example application's verifiers (single and batch, for the merkle-20 key of
+/// `zkbatch_testing::claims`), its members' commitments and their membership proofs.
+fn claim_files(files: &mut Vec<File>) {
+    let fixture = zkbatch_testing::claims::claim_fixture();
+    let vk = fixture.prover.key().verifying_key();
+    for (name, generate) in [
+        ("Groth16VerifierClaim", groth16_verifier as fn(&_, &_) -> _),
+        ("Groth16BatchVerifierClaim", groth16_batch_verifier),
+    ] {
+        files.push(File {
+            path: format!("test/fixtures/{name}.sol"),
+            contents: generate(vk, &VerifierOptions { contract_name: name.into() }).expect("valid key"),
+        });
+    }
+    let claim = |name: &str, (proof, public): &(Proof, Vec<Fr>)| {
+        format!(
+            "    function {name}() internal pure returns (uint256[8] memory proof, uint256[2] memory inputs) {{\n        \
+             proof = [{}];\n        inputs = [{}];\n    }}\n",
+            words_literal(&proof_words(proof)),
+            words_literal(&input_words(public)),
+        )
+    };
+    let mut lib = format!(
+        "{HEADER}\n/// The example application's members (crates/testing/src/claims.rs): commitments in deposit order, and\n\
+         /// membership proofs for `Groth16VerifierClaim` (merkle-20, inputs [nullifierHash, root]).\nlibrary ClaimFixture {{\n\
+         \x20   function commitments() internal pure returns (uint256[{}] memory) {{\n        return [{}];\n    }}\n\n",
+        fixture.commitments.len(),
+        words_literal(&input_words(&fixture.commitments)).replacen("0x", "uint256(0x", 1).replacen(", ", "), ", 1),
+    );
+    for (i, c) in fixture.claims.iter().enumerate() {
+        lib.push_str(&claim(&format!("member{i}"), c));
+        lib.push('\n');
+    }
+    lib.push_str(&claim("early", &fixture.early));
+    lib.push('\n');
+    lib.push_str(&claim("outsider", &fixture.outsider));
+    lib.push_str("}\n");
+    files.push(File { path: "test/fixtures/ClaimFixture.sol".into(), contents: lib });
+}
+
 /// Every fixture file, in a stable order.
 fn generate() -> Vec<File> {
     let mut files = Vec::new();
@@ -115,6 +155,7 @@ fn generate() -> Vec<File> {
     }
     poseidon_files(&mut files);
     snarkjs_files(&mut files);
+    claim_files(&mut files);
     files.extend(crate::forge_tests::files());
     for n in INPUT_COUNTS {
         let fixture = key_fixture(n);
