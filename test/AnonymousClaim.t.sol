@@ -10,11 +10,15 @@ import {IStatementRegistry} from "../contracts/interfaces/IStatementRegistry.sol
 import {Groth16VerifierClaim} from "./fixtures/Groth16VerifierClaim.sol";
 import {Groth16BatchVerifierClaim} from "./fixtures/Groth16BatchVerifierClaim.sol";
 import {ClaimFixture as F} from "./fixtures/ClaimFixture.sol";
+import {AggregatedProofRegistry} from "../contracts/AggregatedProofRegistry.sol";
+import {AggregateVerifierN2L2K21} from "./fixtures/AggregateVerifierN2L2K21.sol";
+import {AggregateFixtureN2L2K21 as A} from "./fixtures/AggregateFixtureN2L2K21.sol";
 
 /// The example application on real proofs (test/fixtures/ClaimFixture.sol, made by zkbatch's prover
 /// for members of the tree this test builds by depositing the same commitments): statements landed
-/// through ProofRegistry one by one and in a batch, then claimed once each; a spent nullifier, an
-/// unknown root and a statement nobody verified are refused.
+/// through ProofRegistry one by one and in a batch, and in a real aggregate proof of members 2
+/// and 3 (test/fixtures/AggregateFixtureN2L2K21.sol) through AggregatedProofRegistry, then claimed
+/// once each; a spent nullifier, an unknown root and a statement nobody verified are refused.
 contract AnonymousClaimTest is Check {
     PoseidonT3 poseidon;
     ProofRegistry registry;
@@ -107,6 +111,31 @@ contract AnonymousClaimTest is Check {
             claimReverts(xi, AnonymousClaim.Mode.Aggregate, i - 1, 3, path, abi.encodeWithSelector(AnonymousClaim.ModeNotAccepted.selector, AnonymousClaim.Mode.Aggregate), "a mode without a registry");
             app.claim(xi[0], xi[1], AnonymousClaim.Mode.Batch, i - 1, 3, path);
         }
+    }
+
+    function test_ClaimsThroughAnAggregate() public {
+        AggregatedProofRegistry aggregated = new AggregatedProofRegistry(address(new AggregateVerifierN2L2K21()), 2, 2);
+        uint256[] memory instances = A.instances();
+        app = new AnonymousClaim(poseidon, registry, single, batch, aggregated, instances[0]);
+        depositAll();
+        aggregated.submit(instances, A.proof());
+        bytes32[] memory leaves = new bytes32[](2);
+        for (uint256 i; i < 2; ++i) {
+            (, uint256[2] memory xi) = member(2 + i);
+            check(instances[1 + 2 * i] == xi[0] && instances[2 + 2 * i] == xi[1], "the aggregate holds members 2 and 3");
+            leaves[i] = StatementPaths.leaf(instances[0], inputsHash(xi));
+        }
+        for (uint256 i; i < 2; ++i) {
+            (, uint256[2] memory xi) = member(2 + i);
+            bytes32[] memory path = StatementPaths.path(leaves, i);
+            // Not under another key: ProofRegistry never saw these statements.
+            claimReverts(xi, AnonymousClaim.Mode.Batch, i, 2, path, abi.encodeWithSelector(AnonymousClaim.StatementNotVerified.selector), "an aggregate statement as batch");
+            app.claim(xi[0], xi[1], AnonymousClaim.Mode.Aggregate, i, 2, path);
+            claimReverts(xi, AnonymousClaim.Mode.Aggregate, i, 2, path, abi.encodeWithSelector(AnonymousClaim.AlreadyClaimed.selector, xi[0]), "twice");
+        }
+        // Members 0 and 1 were not in the aggregate.
+        (, uint256[2] memory x0) = member(0);
+        claimReverts(x0, AnonymousClaim.Mode.Aggregate, 0, 2, StatementPaths.path(leaves, 0), abi.encodeWithSelector(AnonymousClaim.StatementNotVerified.selector), "not aggregated");
     }
 
     function test_ANullifierIsClaimedOnce() public {
