@@ -34,6 +34,6 @@ pub mod statement;
 pub mod submit;
 pub mod word;
 
-pub use proof::EvmProof;
+pub use proof::{DecodeError, EvmProof};
 pub use revert::Revert;
 pub use word::{EncodeError, Word};

@@ -9,7 +9,7 @@
 use alloy_primitives::{keccak256, Address, B256, U256};
 use alloy_sol_types::SolCall;
 
-use crate::bindings::ProofRegistry;
+use crate::bindings::{AggregatedProofRegistry, ProofRegistry};
 use crate::proof::EvmProof;
 
 /// keccak256 of a statement's public inputs, 32 bytes each.
@@ -111,6 +111,29 @@ impl RegistryCheck {
             root: root(&leaves)?,
         })
     }
+
+    /// The check for the statement with public `inputs` in an `AggregatedProofRegistry.submit`
+    /// call to `registry` (its first slot with those inputs: a padded aggregate repeats its last
+    /// statement); `None` when the calldata is not one or does not carry the statement.
+    pub fn from_aggregate_call(registry: Address, calldata: &[u8], inputs: &[U256]) -> Option<RegistryCheck> {
+        let call = AggregatedProofRegistry::submitCall::abi_decode(calldata).ok()?;
+        let (key, rest) = call.instances.split_first()?;
+        if inputs.is_empty() || !rest.len().is_multiple_of(inputs.len()) {
+            return None;
+        }
+        let slots: Vec<&[U256]> = rest.chunks_exact(inputs.len()).collect();
+        let index = slots.iter().position(|x| *x == inputs)?;
+        let leaves: Vec<B256> = slots.iter().map(|x| leaf(*key, inputs_hash(x))).collect();
+        Some(RegistryCheck {
+            registry,
+            key: *key,
+            inputs_hash: inputs_hash(inputs),
+            index,
+            width: leaves.len(),
+            path: path(&leaves, index)?,
+            root: root(&leaves)?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -160,5 +183,20 @@ mod tests {
             assert_eq!(RegistryCheck::from_registry_call(registry, &calldata, proof(9).key()), None, "a proof not in the call");
         }
         assert_eq!(RegistryCheck::from_registry_call(registry, &[0u8; 4], proofs[0].key()), None, "not a registry call");
+    }
+
+    #[test]
+    fn a_statement_is_found_in_an_aggregate_call() {
+        let vk_hash = U256::from(77u64);
+        let x = |k: u64| vec![U256::from(k), U256::from(k + 1)];
+        // Three statements padded to four slots with the last.
+        let instances: Vec<U256> = std::iter::once(vk_hash).chain([x(1), x(2), x(3), x(3)].concat()).collect();
+        let calldata = AggregatedProofRegistry::submitCall { instances, proof: vec![1u8, 2, 3].into() }.abi_encode();
+        let registry = Address::repeat_byte(0x33);
+        let check = RegistryCheck::from_aggregate_call(registry, &calldata, &x(3)).expect("the third statement");
+        assert_eq!((check.index, check.width, check.key), (2, 4, vk_hash), "the first slot with it");
+        assert_eq!(root_from(leaf(vk_hash, inputs_hash(&x(3))), 2, 4, &check.path), check.root);
+        assert_eq!(RegistryCheck::from_aggregate_call(registry, &calldata, &x(9)), None);
+        assert_eq!(RegistryCheck::from_aggregate_call(registry, &calldata, &[U256::from(1u64); 3]), None, "another input count");
     }
 }

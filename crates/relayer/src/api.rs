@@ -236,6 +236,9 @@ fn status_json(r: &ProofRecord, duplicate: Option<&str>) -> serde_json::Value {
     if let Some(f) = r.final_ms {
         v["final_ms"] = json!(f);
     }
+    if let Some((id, status)) = &r.aggregate {
+        v["aggregate"] = json!({ "id": id, "status": status });
+    }
     if let Some(b) = &r.batch {
         v["batch"] = json!({ "id": b.id, "mode": b.mode, "size": b.size, "nonce": b.nonce });
         if let Some(h) = b.tx_hash {
@@ -248,7 +251,7 @@ fn status_json(r: &ProofRecord, duplicate: Option<&str>) -> serde_json::Value {
             v["gas_used"] = json!(g);
         }
         if matches!(r.status, Status::Confirmed | Status::Finalized) {
-            if let Some(check) = b.mined_raw.as_deref().and_then(|raw| registry_check(raw, r.key)) {
+            if let Some(check) = b.mined_raw.as_deref().and_then(|raw| registry_check(raw, r)) {
                 v["registry_check"] = check;
             }
         }
@@ -256,13 +259,16 @@ fn status_json(r: &ProofRecord, duplicate: Option<&str>) -> serde_json::Value {
     v
 }
 
-/// `isVerified`'s arguments for the proof `key` in the mined registry call `raw`, for an
-/// application to check the statement on-chain (`IStatementRegistry`).
-fn registry_check(raw: &[u8], key: B256) -> Option<serde_json::Value> {
+/// `isVerified`'s arguments for the proof `r` in the mined registry call `raw` (to
+/// `ProofRegistry` or an `AggregatedProofRegistry`), for an application to check the statement
+/// on-chain (`IStatementRegistry`).
+fn registry_check(raw: &[u8], r: &ProofRecord) -> Option<serde_json::Value> {
     use alloy::consensus::Transaction;
     use alloy::eips::Decodable2718;
     let tx = alloy::consensus::TxEnvelope::decode_2718(&mut &raw[..]).ok()?;
-    let c = RegistryCheck::from_registry_call(tx.to()?, tx.input(), key)?;
+    let (to, input) = (tx.to()?, tx.input());
+    let c = RegistryCheck::from_registry_call(to, input, r.key)
+        .or_else(|| RegistryCheck::from_aggregate_call(to, input, &zkbatch_evm::EvmProof::from_bytes(&r.data)?.inputs))?;
     Some(json!({
         "registry": format!("{:#x}", c.registry),
         "key": format!("{:#x}", B256::from(c.key)),

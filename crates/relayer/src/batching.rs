@@ -11,8 +11,11 @@
 use alloy::primitives::{Address, Bytes};
 use zkbatch_evm::{calldata, EvmProof};
 
-use crate::config::Config;
+use crate::config::{Config, SubmitMode};
 use crate::store::{now_ms, Queued, Store, StoreError};
+
+/// The stored mode of a batch that carries one aggregate proof to `AggregatedProofRegistry`.
+pub(crate) const AGGREGATE: &str = "aggregate";
 
 /// How a batch goes on-chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,9 +35,10 @@ impl Mode {
         }
     }
 
-    /// A stored mode's name as a metric label: one of the modes' names, or `other`.
+    /// A stored mode's name as a metric label: one of the modes' names (`aggregate` for batches
+    /// of aggregated proofs), or `other`.
     pub(crate) fn label(stored: &str) -> &'static str {
-        [Mode::Single, Mode::Batch].into_iter().map(Mode::as_str).find(|m| *m == stored).unwrap_or("other")
+        [Mode::Single.as_str(), Mode::Batch.as_str(), AGGREGATE].into_iter().find(|m| *m == stored).unwrap_or("other")
     }
 
     /// The registry call for `proofs` on `verifier` (the single or the batch verifier, as the
@@ -80,8 +84,15 @@ impl GasModel {
         }
     }
 
-    /// The cheaper mode per proof for a batch of `n`; `Single` when there is no batch verifier.
-    pub(crate) fn choose(&self, n: usize, batch_available: bool) -> Mode {
+    /// The mode for a batch of `n` of a circuit configured with `mode`: the one it names, or
+    /// (auto, and for proofs whose aggregate failed) the cheaper per proof; `Single` when there
+    /// is no batch verifier.
+    pub(crate) fn choose(&self, mode: SubmitMode, n: usize, batch_available: bool) -> Mode {
+        match mode {
+            SubmitMode::Single => return Mode::Single,
+            SubmitMode::Batch if batch_available => return Mode::Batch,
+            _ => {}
+        }
         if batch_available && self.gas(Mode::Batch, n as u64) < self.gas(Mode::Single, n as u64) {
             Mode::Batch
         } else {
@@ -99,9 +110,13 @@ pub(crate) fn due(queued: &[(String, usize, i64)], now_ms: i64, config: &Config)
 
 /// Claims the next due batch's proofs for `signer`: the circuit and its claimed proofs, or `None`
 /// when no batch is due (or another instance took the proofs first).
+///
+/// A circuit in aggregate mode leaves its queued proofs to the aggregate workers: only those whose
+/// aggregate failed are batched here.
 pub(crate) async fn next(store: &Store, config: &Config, signer: &str) -> Result<Option<(String, Vec<Queued>)>, StoreError> {
-    let Some(circuit) = due(&store.queued_circuits().await?, now_ms(), config) else { return Ok(None) };
-    let rows = store.claim(&circuit, config.batch.max_size, signer).await?;
+    let aggregated = |id: &str| config.circuits.iter().any(|c| c.id == id && c.mode == SubmitMode::Aggregate);
+    let Some(circuit) = due(&store.queued_circuits(&aggregated).await?, now_ms(), config) else { return Ok(None) };
+    let rows = store.claim(&circuit, config.batch.max_size, signer, aggregated(&circuit)).await?;
     Ok((!rows.is_empty()).then_some((circuit, rows)))
 }
 
@@ -112,10 +127,15 @@ mod tests {
     #[test]
     fn gas_model_single_for_one_batch_from_two() {
         let m = GasModel::default();
-        assert_eq!(m.choose(1, true), Mode::Single);
-        assert_eq!(m.choose(2, true), Mode::Batch);
-        assert_eq!(m.choose(32, true), Mode::Batch);
-        assert_eq!(m.choose(32, false), Mode::Single);
+        let auto = SubmitMode::Auto;
+        assert_eq!(m.choose(auto, 1, true), Mode::Single);
+        assert_eq!(m.choose(auto, 2, true), Mode::Batch);
+        assert_eq!(m.choose(auto, 32, true), Mode::Batch);
+        assert_eq!(m.choose(auto, 32, false), Mode::Single);
+        // A named mode is taken as it is; aggregate mode's fallback proofs are chosen for.
+        assert_eq!(m.choose(SubmitMode::Single, 32, true), Mode::Single);
+        assert_eq!(m.choose(SubmitMode::Batch, 1, true), Mode::Batch);
+        assert_eq!(m.choose(SubmitMode::Aggregate, 8, true), Mode::Batch);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use zkbatch_evm::word::{vk_hash, Word};
 use zkbatch_prover::verify::PreparedKey;
 use zkbatch_prover::VerifyingKey;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, SubmitMode};
 
 /// A configured circuit.
 pub(crate) struct Circuit {
@@ -20,6 +20,10 @@ pub(crate) struct Circuit {
     pub verifier: Address,
     /// The generated batch verifier, when deployed.
     pub batch_verifier: Option<Address>,
+    /// How its proofs go on-chain.
+    pub mode: SubmitMode,
+    /// Its `AggregatedProofRegistry`, when configured.
+    pub aggregate_registry: Option<Address>,
 }
 
 /// The circuits by id.
@@ -37,7 +41,14 @@ pub(crate) fn load_circuits(config: &Config, given: &HashMap<String, VerifyingKe
             }
             (None, None) => return Err(ConfigError::NoVerifyingKey(c.id.clone())),
         };
-        let circuit = Circuit { key: Arc::new(PreparedKey::new(&vk)), vk_hash: vk_hash(&vk), verifier: c.verifier, batch_verifier: c.batch_verifier };
+        let circuit = Circuit {
+            key: Arc::new(PreparedKey::new(&vk)),
+            vk_hash: vk_hash(&vk),
+            verifier: c.verifier,
+            batch_verifier: c.batch_verifier,
+            mode: c.mode,
+            aggregate_registry: c.aggregate.as_ref().map(|a| a.registry),
+        };
         circuits.insert(c.id.clone(), circuit);
     }
     Ok(circuits)

@@ -39,6 +39,14 @@ pub enum ConfigError {
     /// A circuit has no `vk` and none was handed over.
     #[error("circuit {0:?} has no vk: give its verification_key.json")]
     NoVerifyingKey(String),
+    /// A circuit's settings do not fit together.
+    #[error("circuit {id:?}: {problem}")]
+    Circuit {
+        /// The circuit.
+        id: String,
+        /// What is wrong, and what to add.
+        problem: &'static str,
+    },
     /// No `[[circuits]]`.
     #[error("the configuration has no circuits: add a [[circuits]] table with id, vk and verifier")]
     NoCircuits,
@@ -141,6 +149,48 @@ pub struct CircuitConfig {
     /// The generated `Groth16BatchVerifier` for this key, when deployed.
     #[serde(default)]
     pub batch_verifier: Option<Address>,
+    /// How its proofs go on-chain [default: auto].
+    #[serde(default)]
+    pub mode: SubmitMode,
+    /// Where its aggregates go: required for `mode = "aggregate"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<AggregateTarget>,
+}
+
+/// How a circuit's proofs go on-chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubmitMode {
+    /// The cheaper of single and batch verification for each batch, from the gas model (aggregate
+    /// is not among its choices yet).
+    #[default]
+    Auto,
+    /// One `verify` per proof (`ProofRegistry.submitEach`).
+    Single,
+    /// One `verifyBatch` per batch (`ProofRegistry.submitBatch`); needs `batch_verifier`.
+    Batch,
+    /// N proofs in one halo2 aggregate, proved by a node with the `aggregate` role and sent to
+    /// `aggregate.registry` (`AggregatedProofRegistry.submit`). An aggregate that fails to prove
+    /// or is refused on-chain falls back to batch (or single) verification for its proofs.
+    Aggregate,
+}
+
+/// `[circuits.aggregate]`: the aggregate registry of a circuit in aggregate mode.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregateTarget {
+    /// The `AggregatedProofRegistry` for this circuit's shape (`zkbatch aggregate deploy`).
+    pub registry: Address,
+    /// N: proofs per aggregate, the registry's `slots`.
+    pub slots: usize,
+    /// A partial aggregate (padded with its last proof) is proved once the oldest queued proof
+    /// has waited this long [default: 60000].
+    #[serde(default = "default_aggregate_wait")]
+    pub max_wait_ms: u64,
+}
+
+fn default_aggregate_wait() -> u64 {
+    60_000
 }
 
 /// `[batch]`: when a batch closes.
@@ -301,6 +351,20 @@ impl Config {
         ids.sort_unstable();
         if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
             return Err(ConfigError::DuplicateCircuit(w[0].to_string()));
+        }
+        for c in &self.circuits {
+            match (c.mode, &c.aggregate) {
+                (SubmitMode::Aggregate, None) => return Err(ConfigError::Circuit { id: c.id.clone(), problem: "mode = \"aggregate\" needs an [circuits.aggregate] table with registry and slots" }),
+                (SubmitMode::Batch, _) if c.batch_verifier.is_none() => {
+                    return Err(ConfigError::Circuit { id: c.id.clone(), problem: "mode = \"batch\" needs batch_verifier" })
+                }
+                _ => {}
+            }
+            if let Some(a) = &c.aggregate {
+                if !(1..=64).contains(&a.slots) {
+                    return invalid("circuits.aggregate.slots", "1..=64", a.slots.to_string());
+                }
+            }
         }
         if !(1..=1024).contains(&self.batch.max_size) {
             return invalid("batch.max_size", "1..=1024", self.batch.max_size.to_string());

@@ -183,7 +183,7 @@ macro_rules! metrics {
                     let _ = writeln!(s, "zkbatch_relayer_proofs{{status=\"{status}\"}} {n}");
                 }
                 $( self.$hfield.render(&mut s, $hname, $hhelp.trim()); )*
-                self.gas_per_proof.render(&mut s, "zkbatch_relayer_gas_per_proof", "mode", "Transaction gas used divided by its proofs, by submission mode (single, batch).");
+                self.gas_per_proof.render(&mut s, "zkbatch_relayer_gas_per_proof", "mode", "Transaction gas used divided by its proofs, by submission mode (single, batch, aggregate).");
                 self.chain.render(&mut s);
                 s
             }
@@ -223,6 +223,8 @@ metrics! {
         batches_reverted: "zkbatch_relayer_batches_reverted_total",
         /// Transactions replaced with bumped fees.
         replacements: "zkbatch_relayer_replacements_total",
+        /// Aggregates the aggregate registry refused before they were sent (their proofs are batch-verified instead).
+        aggregates_refused: "zkbatch_relayer_aggregates_refused_total",
         /// Pairing checks run on posted proofs: a batch's, each half's when it failed, a proof's alone.
         verify_checks: "zkbatch_relayer_verify_checks_total",
     }

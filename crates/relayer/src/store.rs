@@ -54,6 +54,9 @@ pub enum StoreError {
     },
 }
 
+mod aggregates;
+pub use aggregates::{AggregateInfo, ClaimedAggregate, ReadyAggregate};
+
 /// The schema, as versioned migrations for each dialect (`crates/relayer/migrations/`), applied in
 /// order when a relayer opens the database; `_sqlx_migrations` records which. A released migration
 /// is never edited (its checksum is checked at start): a change to the schema is a new file.
@@ -78,6 +81,8 @@ const SCHEMA_LOCK: &str = "SELECT pg_advisory_xact_lock(7297305)";
 pub enum Status {
     /// Accepted, waiting for a batch (or claimed by an instance forming one).
     Queued,
+    /// In an aggregate being proved, or proved and waiting for the relay role.
+    Aggregating,
     /// In a batch whose signed transaction is recorded, maybe not yet broadcast.
     Batched,
     /// Its batch's transaction was broadcast.
@@ -96,6 +101,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Queued => "queued",
+            Status::Aggregating => "aggregating",
             Status::Batched => "batched",
             Status::Submitted => "submitted",
             Status::Confirmed => "confirmed",
@@ -107,6 +113,7 @@ impl Status {
         Some(match s {
             // Claimed: taken by an instance that is forming a batch with it; still waiting.
             "queued" | "claimed" => Status::Queued,
+            "aggregating" => Status::Aggregating,
             "batched" => Status::Batched,
             "submitted" => Status::Submitted,
             "confirmed" => Status::Confirmed,
@@ -138,6 +145,11 @@ pub struct ProofRecord {
     pub final_ms: Option<i64>,
     /// Its batch, once it has one.
     pub batch: Option<BatchInfo>,
+    /// The aggregate it is (or was last) in, and that aggregate's status, for a circuit in
+    /// aggregate mode.
+    pub aggregate: Option<(i64, String)>,
+    /// The proof in the chain's encoding (`EvmProof::to_bytes`).
+    pub data: Vec<u8>,
 }
 
 /// A proof's batch, as its status reports it.
@@ -447,7 +459,8 @@ impl Store {
     /// A proof's record, with its batch's transaction.
     pub async fn proof(&self, key: B256) -> Result<Option<ProofRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT p.id, p.statement_key, p.client_id, p.circuit, p.status, p.error, p.received_ms, p.final_ms, p.batch_id, \
+            "SELECT p.id, p.statement_key, p.client_id, p.circuit, p.status, p.error, p.received_ms, p.final_ms, p.batch_id, p.aggregate_id, p.data, \
+                    (SELECT a.status FROM aggregates a WHERE a.id = p.aggregate_id) AS aggregate_status, \
                     b.mode, b.size, b.nonce, b.tx_hash, b.block, b.gas_used, \
                     (SELECT hash FROM txs t WHERE t.batch_id = b.id ORDER BY t.attempt DESC LIMIT 1) AS last_tx, \
                     (SELECT raw FROM txs t WHERE t.hash = b.tx_hash) AS mined_raw \
@@ -495,6 +508,11 @@ impl Store {
             received_ms: row.try_get("received_ms")?,
             final_ms: row.try_get("final_ms")?,
             batch,
+            aggregate: match row.try_get::<Option<i64>, _>("aggregate_id")? {
+                Some(a) => Some((a, row.try_get::<Option<String>, _>("aggregate_status")?.unwrap_or_default())),
+                None => None,
+            },
+            data: row.try_get("data")?,
         }))
     }
 
@@ -504,16 +522,34 @@ impl Store {
         usize::try_from(n).map_err(|_| StoreError::Corrupt { what: "queue depth", row: 1 })
     }
 
-    /// Per circuit with queued proofs: how many, and when the oldest arrived.
-    pub async fn queued_circuits(&self) -> Result<Vec<(String, usize, i64)>, StoreError> {
+    /// Per circuit with queued proofs: how many, and when the oldest arrived. With
+    /// `fallback_only`'s circuits (those in aggregate mode, whose proofs the aggregate workers
+    /// take) only the proofs whose aggregate failed count.
+    pub async fn queued_circuits(&self, fallback_only: &(dyn Fn(&str) -> bool + Sync)) -> Result<Vec<(String, usize, i64)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT circuit, COUNT(*) AS n, MIN(received_ms) AS oldest FROM proofs WHERE status = 'queued' GROUP BY circuit ORDER BY oldest",
+            "SELECT circuit, aggregate_failed, COUNT(*) AS n, MIN(received_ms) AS oldest FROM proofs WHERE status = 'queued' \
+             GROUP BY circuit, aggregate_failed ORDER BY oldest",
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("circuit")?, r.try_get::<i64, _>("n")? as usize, r.try_get("oldest")?)))
-            .collect()
+        let mut out: Vec<(String, usize, i64)> = Vec::new();
+        for r in &rows {
+            let circuit: String = r.try_get("circuit")?;
+            let failed: i64 = r.try_get("aggregate_failed")?;
+            if failed == 0 && fallback_only(&circuit) {
+                continue;
+            }
+            let (n, oldest) = (r.try_get::<i64, _>("n")? as usize, r.try_get::<i64, _>("oldest")?);
+            match out.iter_mut().find(|(c, _, _)| *c == circuit) {
+                Some(entry) => {
+                    entry.1 += n;
+                    entry.2 = entry.2.min(oldest);
+                }
+                None => out.push((circuit, n, oldest)),
+            }
+        }
+        out.sort_by_key(|(_, _, oldest)| *oldest);
+        Ok(out)
     }
 
     /// Claims the oldest queued proofs of a circuit, at most `limit`, for `signer`: they leave the
@@ -521,14 +557,14 @@ impl Store {
     /// [`Store::release_claims`] gives them back. On PostgreSQL the rows are locked with
     /// `FOR UPDATE SKIP LOCKED`: two instances claiming at once get disjoint proofs, and neither
     /// waits for the other.
-    pub async fn claim(&self, circuit: &str, limit: usize, signer: &str) -> Result<Vec<Queued>, StoreError> {
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
+    ///
+    /// `fallback_only`: take only proofs whose aggregate failed (the circuit is in aggregate mode).
+    pub async fn claim(&self, circuit: &str, limit: usize, signer: &str, fallback_only: bool) -> Result<Vec<Queued>, StoreError> {
+        let lock = self.skip_locked();
+        let fallback = if fallback_only { " AND aggregate_failed = 1" } else { "" };
         let rows = sqlx::query(&format!(
             "UPDATE proofs SET status = 'claimed', claimed_by = $1 WHERE id IN \
-             (SELECT id FROM proofs WHERE status = 'queued' AND circuit = $2 ORDER BY id LIMIT $3{lock}) \
+             (SELECT id FROM proofs WHERE status = 'queued' AND circuit = $2{fallback} ORDER BY id LIMIT $3{lock}) \
              RETURNING id, proof_key, data, received_ms"
         ))
         .bind(signer)
@@ -550,7 +586,18 @@ impl Store {
 
     /// Gives `signer`'s claimed proofs back to the queue (a batch that could not be sent now, or
     /// claims left by a crash of this instance).
+    /// An aggregate the signer had taken is ready again, with its proofs.
     pub async fn release_claims(&self, signer: &str) -> Result<u64, StoreError> {
+        let mut db = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE proofs SET status = 'aggregating', claimed_by = NULL WHERE status = 'claimed' AND claimed_by = $1 \
+             AND aggregate_id IN (SELECT id FROM aggregates WHERE status = 'submitting' AND worker = $1)",
+        )
+        .bind(signer)
+        .execute(&mut *db)
+        .await?;
+        sqlx::query("UPDATE aggregates SET status = 'ready' WHERE status = 'submitting' AND worker = $1").bind(signer).execute(&mut *db).await?;
+        db.commit().await?;
         let done = sqlx::query("UPDATE proofs SET status = 'queued', claimed_by = NULL WHERE status = 'claimed' AND claimed_by = $1")
             .bind(signer)
             .execute(&self.pool)
@@ -575,6 +622,12 @@ impl Store {
         .fetch_one(&mut *db)
         .await?;
         insert_tx(&mut db, batch_id, tx, 0).await?;
+        sqlx::query(
+            "UPDATE aggregates SET status = 'submitted' WHERE status = 'submitting' AND id IN (SELECT aggregate_id FROM proofs WHERE id = $1)",
+        )
+        .bind(proof_ids.first().copied().unwrap_or(-1))
+        .execute(&mut *db)
+        .await?;
         for id in proof_ids {
             sqlx::query("UPDATE proofs SET status = 'batched', batch_id = $1, claimed_by = NULL WHERE id = $2 AND status = 'claimed'")
                 .bind(batch_id)
@@ -720,7 +773,8 @@ impl Store {
     /// Marks failed the proofs of a batch whose successful transaction carries no `ProofVerified`
     /// event for them (`verified`: the keys it has events for); returns how many. Their status
     /// would otherwise say confirmed for a verification that never happened.
-    pub async fn fail_unverified(&self, batch_id: i64, verified: &[B256], tx_hash: B256, block: u64, registry: Address) -> Result<u64, StoreError> {
+    /// `aggregate`: the batch went to an `AggregatedProofRegistry`, whose event names leaves.
+    pub async fn fail_unverified(&self, batch_id: i64, verified: &[B256], tx_hash: B256, block: u64, registry: Address, aggregate: bool) -> Result<u64, StoreError> {
         let keys: Vec<(i64, Vec<u8>)> = sqlx::query_as("SELECT id, proof_key FROM proofs WHERE batch_id = $1 AND status IN ('batched', 'submitted')")
             .bind(batch_id)
             .fetch_all(&self.pool)
@@ -730,7 +784,11 @@ impl Store {
             if verified.iter().any(|v| v.as_slice() == key.as_slice()) {
                 continue;
             }
-            let error = format!("transaction {tx_hash} succeeded in block {block} without a ProofVerified event for this proof from {registry}: is that address the ProofRegistry contract?");
+            let error = if aggregate {
+                format!("transaction {tx_hash} succeeded in block {block} without this proof's statement in an AggregateVerified event from {registry}: is that address the circuit's AggregatedProofRegistry?")
+            } else {
+                format!("transaction {tx_hash} succeeded in block {block} without a ProofVerified event for this proof from {registry}: is that address the ProofRegistry contract?")
+            };
             sqlx::query("UPDATE proofs SET status = 'failed', error = $1, final_ms = $2 WHERE id = $3").bind(error).bind(now_ms()).bind(id).execute(&self.pool).await?;
             failed += 1;
         }
@@ -826,6 +884,7 @@ impl Store {
             .bind(batch_id)
             .execute(&mut *db)
             .await?;
+        fall_back_from_aggregate(&mut db, batch_id).await?;
         let rows = sqlx::query("SELECT id, reverts FROM proofs WHERE batch_id = $1 AND status IN ('batched', 'submitted')")
             .bind(batch_id)
             .fetch_all(&mut *db)
@@ -858,6 +917,7 @@ impl Store {
     pub async fn abandon_batch(&self, batch_id: i64) -> Result<(), StoreError> {
         let mut db = self.pool.begin().await?;
         sqlx::query("UPDATE batches SET status = 'abandoned' WHERE id = $1 AND status = 'pending'").bind(batch_id).execute(&mut *db).await?;
+        fall_back_from_aggregate(&mut db, batch_id).await?;
         sqlx::query("UPDATE proofs SET status = 'queued', batch_id = NULL WHERE batch_id = $1 AND status IN ('batched', 'submitted')")
             .bind(batch_id)
             .execute(&mut *db)
@@ -888,6 +948,23 @@ impl Store {
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
+}
+
+/// A batch of mode `aggregate` that reverted or was given up: its aggregate failed, and its proofs,
+/// going back to the queue, are batch-verified from now on (an aggregate is not proved twice).
+async fn fall_back_from_aggregate(db: &mut sqlx::AnyConnection, batch_id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE aggregates SET status = 'failed', error = 'its transaction reverted or was given up' \
+         WHERE id IN (SELECT p.aggregate_id FROM proofs p JOIN batches b ON b.id = p.batch_id WHERE p.batch_id = $1 AND b.mode = 'aggregate')",
+    )
+    .bind(batch_id)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("UPDATE proofs SET aggregate_failed = 1 WHERE batch_id = $1 AND batch_id IN (SELECT id FROM batches WHERE mode = 'aggregate')")
+        .bind(batch_id)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
 }
 
 async fn insert_tx(db: &mut sqlx::AnyConnection, batch_id: i64, tx: &TxRecord, attempt: i64) -> Result<(), StoreError> {

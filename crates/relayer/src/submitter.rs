@@ -24,7 +24,7 @@ use zkbatch_evm::EvmProof;
 use crate::batching::{self, GasModel, Mode};
 use crate::circuits::Circuit;
 use crate::shared::Shared;
-use crate::store::Queued;
+use crate::store::{Queued, ReadyAggregate};
 use crate::tx::{Failure, SubmitError, Transactions};
 
 /// How often the in-memory queue depth is re-read from the database.
@@ -276,6 +276,17 @@ impl Submitter {
     /// Closes, checks, records and broadcasts one batch if one is due; true if it did anything.
     async fn next_batch(&mut self) -> Result<bool, SubmitError> {
         let shared = self.shared.clone();
+        // Proved aggregates first: their proofs have waited for the proving already.
+        if let Some(aggregate) = shared.store.claim_ready_aggregate(self.txs.signer_id()).await? {
+            return match self.submit_aggregate(aggregate).await {
+                Ok(progress) => Ok(progress),
+                Err(e) => {
+                    // Nothing was recorded: the aggregate is ready again for the next round.
+                    shared.store.release_claims(self.txs.signer_id()).await?;
+                    Err(e)
+                }
+            };
+        }
         let Some((circuit_id, rows)) = batching::next(&shared.store, &shared.config, self.txs.signer_id()).await? else {
             return Ok(false);
         };
@@ -316,7 +327,7 @@ impl Submitter {
             return Ok(true);
         }
 
-        let mut mode = self.gas_model.choose(proofs.len(), circuit.batch_verifier.is_some());
+        let mut mode = self.gas_model.choose(circuit.mode, proofs.len(), circuit.batch_verifier.is_some());
         // Pre-flight: the verifiers are view functions, so a batch that estimates without a
         // revert executes without one. A revert is split down to the proofs that cause it.
         let gas = loop {
@@ -336,7 +347,7 @@ impl Submitter {
                         if proofs.is_empty() {
                             return Ok(true);
                         }
-                        mode = self.gas_model.choose(proofs.len(), circuit.batch_verifier.is_some());
+                        mode = self.gas_model.choose(circuit.mode, proofs.len(), circuit.batch_verifier.is_some());
                         continue;
                     }
                     if mode == Mode::Batch {
@@ -350,9 +361,47 @@ impl Submitter {
                 }
             }
         };
+        let request = self.registry_call(mode, verifier(circuit, mode), &proofs);
+        let ids: Vec<i64> = proofs.iter().map(|(row, _)| row.id).collect();
+        self.send(&circuit_id, mode.as_str(), &ids, request, gas).await
+    }
+
+    /// Checks, signs, records and broadcasts a proved aggregate. One the registry refuses (its
+    /// estimate reverts: a verifier for other parameters, a statement out of the field) fails,
+    /// and its proofs are batch-verified instead.
+    async fn submit_aggregate(&mut self, aggregate: ReadyAggregate) -> Result<bool, SubmitError> {
+        let shared = self.shared.clone();
+        let registry = shared.circuits.get(&aggregate.circuit).and_then(|c| c.aggregate_registry);
+        let Some(registry) = registry else {
+            let moved = shared.store.aggregate_failed(aggregate.id, None, "its circuit has no aggregate registry in the relay role's configuration").await?;
+            shared.resync_queue().await?;
+            tracing::warn!(aggregate = aggregate.id, circuit = %aggregate.circuit, moved, "aggregate of a circuit without [circuits.aggregate]: its proofs are batch-verified instead");
+            return Ok(true);
+        };
+        let request = TransactionRequest::default().with_to(registry).with_input(aggregate.calldata.clone());
+        let gas = match self.txs.estimate_gas(request.clone()).await {
+            Ok(gas) => gas,
+            Err(SubmitError::Rpc { failure: Failure::Revert(reason), .. }) => {
+                let moved = shared.store.aggregate_failed(aggregate.id, None, &format!("the aggregate registry refuses it: {reason}")).await?;
+                shared.resync_queue().await?;
+                shared.metrics.aggregates_refused.inc();
+                tracing::warn!(aggregate = aggregate.id, reason, moved, "aggregate refused on-chain: its proofs are batch-verified instead");
+                return Ok(true);
+            }
+            Err(e) => return Err(e),
+        };
+        let ids: Vec<i64> = aggregate.proofs.iter().map(|q| q.id).collect();
+        self.send(&aggregate.circuit, batching::AGGREGATE, &ids, request, gas).await
+    }
+
+    /// Signs `request` with the next nonce, records it as a batch of the proofs `ids`, then
+    /// broadcasts it.
+    async fn send(&mut self, circuit_id: &str, mode: &str, ids: &[i64], request: TransactionRequest, gas: u64) -> Result<bool, SubmitError> {
+        let shared = self.shared.clone();
+        let (store, metrics) = (&shared.store, &shared.metrics);
         let gas_limit = gas * (100 + shared.config.fees.gas_margin_percent) / 100;
         let fees = self.txs.fees(&shared).await?;
-        let request = self.registry_call(mode, verifier(circuit, mode), &proofs).with_gas_limit(gas_limit);
+        let request = request.with_gas_limit(gas_limit);
         // Past any nonce the node has seen used: another user of the key (or a transaction given
         // up as orphaned) moves it on, and a nonce below it would never be mined. Never below our
         // own count: a node that lost our pending transactions gets them again by rebroadcast.
@@ -362,11 +411,12 @@ impl Submitter {
         }
         self.next_nonce = nonce;
         let tx = self.txs.sign(request, nonce, fees).await?;
-        let ids: Vec<i64> = proofs.iter().map(|(row, _)| row.id).collect();
-        let batch_id = store.record_batch(&circuit_id, mode.as_str(), self.txs.signer_id(), &ids, &tx).await?;
+        let batch_id = store.record_batch(circuit_id, mode, self.txs.signer_id(), ids, &tx).await?;
         self.next_nonce += 1;
-        shared.queued.fetch_sub(ids.len().min(shared.queued.load(Ordering::Relaxed)), Ordering::Relaxed);
-        tracing::info!(batch = batch_id, circuit = %circuit_id, proofs = ids.len(), mode = mode.as_str(), nonce, tx = %tx.hash, gas_limit, "batch recorded");
+        if mode != batching::AGGREGATE {
+            shared.queued.fetch_sub(ids.len().min(shared.queued.load(Ordering::Relaxed)), Ordering::Relaxed);
+        }
+        tracing::info!(batch = batch_id, circuit = %circuit_id, proofs = ids.len(), mode, nonce, tx = %tx.hash, gas_limit, "batch recorded");
         metrics.batches_sent.inc();
         // A failed broadcast is not lost: the batch is recorded and the next round sends it again.
         if let Err(e) = self.txs.broadcast(&shared, batch_id, &tx).await {

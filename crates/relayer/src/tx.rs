@@ -21,10 +21,10 @@ use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::{RpcError, TransportErrorKind};
-use zkbatch_evm::bindings::ProofRegistry;
-use zkbatch_evm::Revert;
+use zkbatch_evm::bindings::{AggregatedProofRegistry, ProofRegistry};
+use zkbatch_evm::{statement, EvmProof, Revert};
 
-use crate::batching::Mode;
+use crate::batching::{self, Mode};
 use crate::fees::{self, AboveCap, Fees};
 use crate::shared::Shared;
 use crate::store::{now_ms, ConfirmedBatch, PendingBatch, StoreError, TxRecord};
@@ -303,19 +303,25 @@ impl Transactions {
             if receipt.status() {
                 // Confirmed only with the registry's word for each proof: a call to an address
                 // without code (a typo, a chain reset) succeeds too, and emits nothing.
-                let verified = verified_keys(receipt.inner.logs(), config.registry);
-                if verified.is_empty() && !self.has_code(config.registry).await? {
+                let aggregate = batch.mode == batching::AGGREGATE;
+                let (registry, verified) = if aggregate {
+                    let registry = shared.circuits.get(&batch.circuit).and_then(|c| c.aggregate_registry).unwrap_or(config.registry);
+                    (registry, aggregated_keys(receipt.inner.logs(), registry, &store.batch_proofs(batch.id).await?))
+                } else {
+                    (config.registry, verified_keys(receipt.inner.logs(), config.registry))
+                };
+                if verified.is_empty() && !self.has_code(registry).await? {
                     // The registry is gone since the start (the chain was reset): the transaction
                     // did nothing. Its proofs wait in the queue until the registry is back.
                     store.abandon_batch(batch.id).await?;
                     shared.resync_queue().await?;
                     tracing::warn!(batch = batch.id, tx = %tx.hash, block, "the registry has no code any more: the batch's transaction did nothing; its proofs are queued again");
-                    return Err(SubmitError::NoCode { what: "the registry".into(), address: config.registry });
+                    return Err(SubmitError::NoCode { what: "the registry".into(), address: registry });
                 }
-                let unverified = store.fail_unverified(batch.id, &verified, tx.hash, block, config.registry).await?;
+                let unverified = store.fail_unverified(batch.id, &verified, tx.hash, block, registry, aggregate).await?;
                 if unverified > 0 {
                     metrics.proofs_unverified.add(unverified);
-                    tracing::error!(batch = batch.id, tx = %tx.hash, block, unverified, registry = %config.registry, "transaction succeeded without a ProofVerified event for some proofs: is `registry` the ProofRegistry contract? They are marked failed");
+                    tracing::error!(batch = batch.id, tx = %tx.hash, block, unverified, %registry, "transaction succeeded without the registry's event for some proofs: is the address the registry contract? They are marked failed");
                 }
                 let block_hash = receipt.block_hash.unwrap_or_default();
                 let waits = store.confirm_batch(batch.id, tx.hash, block, block_hash, gas).await?;
@@ -459,6 +465,22 @@ fn verified_keys(logs: &[alloy::rpc::types::Log], registry: Address) -> Vec<B256
         .filter(|l| l.address() == registry && l.topics().first() == Some(&ProofRegistry::ProofVerified::SIGNATURE_HASH))
         .filter_map(|l| l.topics().get(1).copied())
         .collect()
+}
+
+/// The keys of the `proofs` (key, stored data) whose statement is a leaf of an
+/// `AggregateVerified` event `registry` emitted in these logs (under that event's vkHash).
+fn aggregated_keys(logs: &[alloy::rpc::types::Log], registry: Address, proofs: &[(B256, Vec<u8>)]) -> Vec<B256> {
+    let events: Vec<_> = logs
+        .iter()
+        .filter(|l| l.address() == registry)
+        .filter_map(|l| l.log_decode::<AggregatedProofRegistry::AggregateVerified>().ok())
+        .map(|e| e.inner.data)
+        .collect();
+    let landed = |p: &EvmProof| {
+        let inputs_hash = statement::inputs_hash(&p.inputs);
+        events.iter().any(|e| e.leaves.contains(&statement::leaf(e.vkHash, inputs_hash)))
+    };
+    proofs.iter().filter(|(_, data)| EvmProof::from_bytes(data).is_some_and(|p| landed(&p))).map(|(key, _)| *key).collect()
 }
 
 #[cfg(test)]

@@ -39,6 +39,9 @@ pub enum ConfigError {
     /// The relay role is on and `[relay]` is missing.
     #[error("the relay role needs a [relay] table with rpc_url and registry (as `zkbatch deploy` writes them)")]
     NoRelay,
+    /// The aggregate role is on and what it needs is missing.
+    #[error("{0}")]
+    NoAggregate(&'static str),
     /// A value is out of range.
     #[error("{field} must be {rule}, got {value}")]
     Invalid {
@@ -60,6 +63,20 @@ pub enum Role {
     /// Accepts proofs (`/v1/proofs`), and submits queued proofs (posted ones and proved jobs with
     /// `submit`) on-chain: the relayer.
     Relay,
+    /// Aggregates the queued proofs of circuits in `aggregate` mode: claims N with a lease, proves
+    /// one halo2 aggregate of them, and records it for the relay role to submit.
+    Aggregate,
+}
+
+impl Role {
+    /// The role's name, as configured and reported.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Prove => "prove",
+            Role::Relay => "relay",
+            Role::Aggregate => "aggregate",
+        }
+    }
 }
 
 impl std::str::FromStr for Role {
@@ -68,7 +85,8 @@ impl std::str::FromStr for Role {
         match s {
             "prove" => Ok(Role::Prove),
             "relay" => Ok(Role::Relay),
-            other => Err(format!("unknown role {other:?}: the roles are prove and relay")),
+            "aggregate" => Ok(Role::Aggregate),
+            other => Err(format!("unknown role {other:?}: the roles are prove, relay and aggregate")),
         }
     }
 }
@@ -130,6 +148,32 @@ pub struct Config {
     /// The chain, for the relay role.
     #[serde(default)]
     pub relay: Option<RelayConfig>,
+    /// KZG parameters, for the aggregate role.
+    #[serde(default)]
+    pub aggregate: Option<AggregateConfig>,
+}
+
+/// `[aggregate]`: where the aggregate role's KZG parameters come from (exactly one source), and
+/// the circuit size. The aggregation keys are made on the first start (minutes) and cached in
+/// `cache_dir`. The parameters must be those the deployed aggregate verifier was rendered from,
+/// or every aggregate is refused on-chain (and its proofs batch-verified instead).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregateConfig {
+    /// A halo2 KZG parameters file (see crates/aggregator/docs/recursive-aggregation.md).
+    #[serde(default)]
+    pub params: Option<PathBuf>,
+    /// A snarkjs powers-of-tau file (a public ceremony's .ptau), converted once and cached.
+    #[serde(default)]
+    pub ptau: Option<PathBuf>,
+    /// The insecure test setup, whose τ is public (anyone can forge an aggregate its verifier
+    /// accepts): for local chains only, as `zkbatch aggregate --insecure-params`.
+    #[serde(default)]
+    pub insecure_test_setup: bool,
+    /// log2 of the aggregation circuit's rows [default: the smallest whose verifier fits
+    /// EIP-170 for the circuit's N, as `zkbatch aggregate` picks it].
+    #[serde(default)]
+    pub k: Option<u32>,
 }
 
 /// One `[[circuits]]` table: a circom circuit (`zkey` + `wasm`) or a built-in one (`builtin` + `pk`).
@@ -162,6 +206,12 @@ pub struct CircuitConfig {
     /// The generated `Groth16BatchVerifier`, when deployed.
     #[serde(default)]
     pub batch_verifier: Option<Address>,
+    /// How its proofs go on-chain (the relay role): `auto`, `single`, `batch` or `aggregate`.
+    #[serde(default)]
+    pub mode: relay::SubmitMode,
+    /// Its aggregate registry, for `mode = "aggregate"` (the relay and aggregate roles).
+    #[serde(default)]
+    pub aggregate: Option<relay::AggregateTarget>,
 }
 
 /// A circuit's source, checked.
@@ -343,6 +393,11 @@ impl Config {
         if let Some(k) = self.relay.as_mut().and_then(|r| r.key_file.as_mut()) {
             fix(k);
         }
+        if let Some(a) = self.aggregate.as_mut() {
+            for p in [&mut a.params, &mut a.ptau].into_iter().flatten() {
+                fix(p);
+            }
+        }
     }
 
     /// Whether this node plays `role`.
@@ -369,6 +424,16 @@ impl Config {
         }
         if self.has(Role::Relay) && self.relay.is_none() {
             return Err(ConfigError::NoRelay);
+        }
+        if self.has(Role::Aggregate) {
+            let a = self.aggregate.as_ref().ok_or(ConfigError::NoAggregate("the aggregate role needs an [aggregate] table naming its KZG parameters"))?;
+            let sources = [a.params.is_some(), a.ptau.is_some(), a.insecure_test_setup].iter().filter(|s| **s).count();
+            if sources != 1 {
+                return Err(ConfigError::NoAggregate("[aggregate] needs exactly one of params, ptau and insecure_test_setup = true"));
+            }
+            if !self.circuits.iter().any(|c| c.aggregate.is_some()) {
+                return Err(ConfigError::NoAggregate("the aggregate role needs a circuit with an [circuits.aggregate] table (registry, slots)"));
+            }
         }
         if self.max_attempts == 0 {
             return invalid("max_attempts", "at least 1", "0".into());
@@ -408,7 +473,14 @@ impl Config {
                 .circuits
                 .iter()
                 .filter_map(|c| {
-                    c.verifier.map(|verifier| relay::CircuitConfig { id: c.id.clone(), vk: c.vk.clone(), verifier, batch_verifier: c.batch_verifier })
+                    c.verifier.map(|verifier| relay::CircuitConfig {
+                        id: c.id.clone(),
+                        vk: c.vk.clone(),
+                        verifier,
+                        batch_verifier: c.batch_verifier,
+                        mode: c.mode,
+                        aggregate: c.aggregate.clone(),
+                    })
                 })
                 .collect(),
         })
@@ -445,8 +517,14 @@ pk = "merkle.pk"
         assert_eq!(c.validate().unwrap_err().to_string(), "circuit \"merkle-20\": give either zkey + wasm (a circom circuit) or builtin + pk, not both");
         let c: Config = toml::from_str(&format!("roles = [\"relay\"]\n{MINIMAL}")).unwrap();
         assert!(c.validate().unwrap_err().to_string().contains("[relay] table"));
-        let err = toml::from_str::<Config>(&format!("roles = [\"aggregate\"]\n{MINIMAL}")).unwrap_err();
-        assert!(err.to_string().contains("aggregate"), "{err}");
+        let err = toml::from_str::<Config>(&format!("roles = [\"mint\"]\n{MINIMAL}")).unwrap_err();
+        assert!(err.to_string().contains("mint"), "{err}");
+        let c: Config = toml::from_str(&format!("roles = [\"aggregate\"]\n{MINIMAL}")).unwrap();
+        assert_eq!(c.validate().unwrap_err().to_string(), "the aggregate role needs an [aggregate] table naming its KZG parameters");
+        let c: Config = toml::from_str(&format!("roles = [\"aggregate\"]\n[aggregate]\ninsecure_test_setup = true\nptau = \"p.ptau\"\n{MINIMAL}")).unwrap();
+        assert!(c.validate().unwrap_err().to_string().contains("exactly one of params, ptau and insecure_test_setup"));
+        let c: Config = toml::from_str(&format!("roles = [\"aggregate\"]\n[aggregate]\ninsecure_test_setup = true\n{MINIMAL}")).unwrap();
+        assert!(c.validate().unwrap_err().to_string().contains("a circuit with an [circuits.aggregate] table"));
         let mut c: Config = toml::from_str(MINIMAL).unwrap();
         c.lease.heartbeat_ms = c.lease.duration_ms;
         assert!(c.validate().unwrap_err().to_string().contains("lease.heartbeat_ms"));

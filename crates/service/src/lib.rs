@@ -7,6 +7,8 @@
 //!   before the node is ready), the memory budget for keys.
 //! - [`jobs`]: the durable job table: an exact queue bound, idempotent `client_id`s, leases that
 //!   fence results, the hand-off to the relay queue in the proof's own transaction.
+//! - `aggregate`: the aggregate role: N queued proofs claimed with a lease, one halo2 aggregate
+//!   proved, the registry call recorded for the relay role.
 //! - `worker`: the workers that claim and prove jobs, and the heartbeat that renews leases and
 //!   returns expired ones.
 //! - `api`: the HTTP API (axum), its OpenAPI document (`/v1/openapi.json`) and the page that shows
@@ -21,6 +23,7 @@
 
 #![forbid(unsafe_code)]
 
+mod aggregate;
 mod api;
 mod circuits;
 pub mod client;

@@ -28,6 +28,14 @@ pub(crate) struct Metrics {
     pub(crate) lease_expiries: Counter,
     /// Results dropped because the lease was lost before they were written.
     pub(crate) lost_leases: Counter,
+    /// Aggregates proved by this node (the aggregate role).
+    pub(crate) aggregates_proved: Counter,
+    /// Aggregates this node could not prove (their proofs are batch-verified instead).
+    pub(crate) aggregates_failed: Counter,
+    /// Aggregate leases found expired by this node (their node died or hung).
+    pub(crate) aggregate_expiries: Counter,
+    /// Seconds an aggregate took to prove.
+    pub(crate) aggregate_seconds: Phase,
     pub(crate) witness: Phase,
     pub(crate) qap: Phase,
     pub(crate) msm: Phase,
@@ -66,6 +74,10 @@ impl Metrics {
         self.failed.render(&mut s, "zkbatch_jobs_failed_total", "reason", "Job attempts that failed on this node, by reason.");
         self.lease_expiries.render(&mut s, "zkbatch_jobs_lease_expiries_total", "Leases this node found expired (their node died or hung); the jobs were queued again or failed.");
         self.lost_leases.render(&mut s, "zkbatch_jobs_lost_leases_total", "Results this node dropped because its lease had been taken over.");
+        self.aggregates_proved.render(&mut s, "zkbatch_aggregates_proved_total", "Aggregates this node proved (the aggregate role).");
+        self.aggregates_failed.render(&mut s, "zkbatch_aggregates_failed_total", "Aggregates this node could not prove; their proofs are batch-verified instead.");
+        self.aggregate_expiries.render(&mut s, "zkbatch_aggregate_lease_expiries_total", "Aggregate leases this node found expired (their node died or hung); the proofs were queued again.");
+        self.aggregate_seconds.0.render(&mut s, "zkbatch_aggregate_seconds", "Seconds an aggregate took to prove on this node.");
         let queued = g.by_status.iter().find(|(s, _)| s == "queued").map_or(0, |(_, n)| *n);
         render_gauge(&mut s, "zkbatch_jobs_queue_depth", "Jobs queued, not yet claimed by any node.", queued);
         let _ = writeln!(s, "# HELP zkbatch_jobs Jobs in the database, by status.\n# TYPE zkbatch_jobs gauge");

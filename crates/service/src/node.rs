@@ -13,6 +13,7 @@ use zkbatch_prover::msm::available_memory;
 use zkbatch_relayer::store::{Store, StoreError};
 use zkbatch_relayer::{RelayRole, StartError as RelayStartError};
 
+use crate::aggregate;
 use crate::api;
 use crate::circuits::{Circuits, LoadError};
 use crate::config::{Config, ConfigError, Role};
@@ -36,6 +37,9 @@ pub enum StartError {
     /// The relay role cannot start.
     #[error("relay role: {0}")]
     Relay(#[from] RelayStartError),
+    /// The aggregate role cannot start.
+    #[error("aggregate role: {0}")]
+    Aggregate(#[from] aggregate::AggregateError),
     /// The HTTP listener cannot bind.
     #[error("cannot listen on {addr}: {source}")]
     Listen {
@@ -154,6 +158,14 @@ impl Service {
             self.submitter = Some(role.spawn_submitter(self.shutdown.subscribe()));
             let routes = role.routes();
             let _ = node.relay.set((role, routes));
+        }
+        if node.config.has(Role::Aggregate) {
+            let vks = circuits.map(Circuits::verifying_keys).unwrap_or_default();
+            let loading = node.clone();
+            let aggregated = tokio::task::spawn_blocking(move || aggregate::load(&loading.config, &vks))
+                .await
+                .map_err(|e| StartError::Loading(e.to_string()))??;
+            self.workers.push(tokio::spawn(aggregate::run(node.clone(), aggregated, self.stop_work.subscribe())));
         }
         if let Some(circuits) = circuits {
             let workers = node.config.workers.unwrap_or_else(|| default_workers(circuits));

@@ -62,7 +62,7 @@ pub fn claim_fixture() -> ClaimFixture {
     let prover = Prover::new(Arc::new(key)).expect("consistent key");
     let secrets: Vec<(Fr, Fr)> = (0..MEMBERS).map(|_| (field::random(&mut rng), field::random(&mut rng))).collect();
     let commitments: Vec<Fr> = secrets.iter().map(|(n, s)| poseidon::hash2(*n, *s)).collect();
-    let mut prove = |witness: MerkleWitness, rng: &mut StdRng| {
+    let prove = |witness: MerkleWitness, rng: &mut StdRng| {
         let (proof, public, _) = prover.prove(MerkleCircuit::new(witness), rng).expect("prove a member");
         zkbatch_prover::verify::verify(prover.key().verifying_key(), &proof, &public).expect("fixture proof verifies");
         (proof, public)

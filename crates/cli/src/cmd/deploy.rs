@@ -88,5 +88,7 @@ async fn deploy_verifiers<P: Provider>(provider: &P, solc: &Path, id: &str, vk_p
         vk: Some(vk_path.to_path_buf()),
         verifier: deploy_source(provider, solc, &verifier, &VerifierOptions::single().contract_name).await?,
         batch_verifier: Some(deploy_source(provider, solc, &batch, &VerifierOptions::batch().contract_name).await?),
+        mode: Default::default(),
+        aggregate: None,
     })
 }

@@ -82,6 +82,8 @@ fn parse_circuit(s: &str) -> Result<CircuitConfig> {
         vk: Some(PathBuf::from(vk)),
         verifier: verifier.parse().with_context(|| format!("--circuit {s:?}: {verifier:?} is not an address"))?,
         batch_verifier: batch.map(|b| b.parse()).transpose().with_context(|| format!("--circuit {s:?}: the batch verifier is not an address"))?,
+        mode: Default::default(),
+        aggregate: None,
     })
 }
 

@@ -16,7 +16,8 @@ use crate::output::Output;
 /// `zkbatch serve`'s arguments.
 #[derive(Args)]
 pub(crate) struct ServeArgs {
-    /// zkbatch.toml: roles, circuits, workers, leases, limits, and [relay] for the relay role.
+    /// zkbatch.toml: roles, circuits, workers, leases, limits, [relay] for the relay role and
+    /// [aggregate] for the aggregate role.
     #[arg(long, env = "ZKBATCH_CONFIG")]
     config: Option<PathBuf>,
     /// Check the configuration (the file with the flags and their environment variables over it)
@@ -30,7 +31,7 @@ pub(crate) struct ServeArgs {
 /// The flags that override zkbatch.toml, each renamed to its key there.
 #[derive(Args, Serialize)]
 struct Overrides {
-    /// The roles this node plays: prove, relay, or both (comma-separated).
+    /// The roles this node plays: prove, relay, aggregate, or several (comma-separated).
     #[arg(long, env = "ZKBATCH_ROLES", value_delimiter = ',', value_parser = parse_role)]
     roles: Option<Vec<Role>>,
     /// Address for the HTTP API.
@@ -104,7 +105,7 @@ fn config(args: &ServeArgs) -> Result<Config> {
 }
 
 fn role_names(config: &Config) -> Vec<&'static str> {
-    config.roles.iter().map(|r| if *r == Role::Prove { "prove" } else { "relay" }).collect()
+    config.roles.iter().map(|r| r.as_str()).collect()
 }
 
 pub(crate) fn run(out: &Output, args: ServeArgs) -> Result<()> {

@@ -36,13 +36,14 @@ impl Node {
     /// [`Node::start`] with these environment variables set.
     pub(crate) fn start_with(dir: &Path, config: &str, args: &[&str], env: &[(&str, &str)]) -> Node {
         let child = Command::new(env!("CARGO_BIN_EXE_zkbatch"))
-            .envs(env.iter().copied())
             .current_dir(dir)
             .args(["--json", "serve", "--config", config])
             .args(args)
             .env_remove("ZKBATCH_CONFIG")
-            // Key images (and converted zkeys) in the test's folder, not the user's cache.
+            // Key images (and converted zkeys) in the test's folder, not the user's cache (unless
+            // the test names another).
             .env("ZKBATCH_CACHE_DIR", dir.join("cache"))
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -60,7 +61,7 @@ impl Node {
         node
     }
 
-    fn signal(&self, signal: &str) {
+    pub(crate) fn signal(&self, signal: &str) {
         assert!(Command::new("kill").args([signal, &self.child.id().to_string()]).status().expect("kill").success());
     }
 
@@ -102,7 +103,7 @@ pub(crate) async fn get(client: &reqwest::Client, url: &str) -> (u16, Value) {
 }
 
 /// Each job once it is proved or failed (long polls; `limit` bounds a hang).
-async fn wait_all(client: &reqwest::Client, base: &str, ids: &[String], limit: Duration) -> HashMap<String, Value> {
+pub(crate) async fn wait_all(client: &reqwest::Client, base: &str, ids: &[String], limit: Duration) -> HashMap<String, Value> {
     let start = Instant::now();
     let mut done = HashMap::new();
     for id in ids {
@@ -171,7 +172,7 @@ fn job(circuit: &str, input: &Value) -> String {
 }
 
 /// Posts every body at once; the answers in order.
-async fn post_all(client: &reqwest::Client, urls: &[String], bodies: Vec<String>) -> Vec<(u16, Value, Option<String>)> {
+pub(crate) async fn post_all(client: &reqwest::Client, urls: &[String], bodies: Vec<String>) -> Vec<(u16, Value, Option<String>)> {
     let mut set = tokio::task::JoinSet::new();
     for (i, body) in bodies.into_iter().enumerate() {
         let (client, url) = (client.clone(), format!("{}/v1/jobs", urls[i % urls.len()]));
@@ -186,7 +187,7 @@ async fn post_all(client: &reqwest::Client, urls: &[String], bodies: Vec<String>
 }
 
 /// The ids of answers that must all be 202.
-fn queued_ids(answers: Vec<(u16, Value, Option<String>)>) -> Vec<String> {
+pub(crate) fn queued_ids(answers: Vec<(u16, Value, Option<String>)>) -> Vec<String> {
     answers
         .into_iter()
         .map(|(status, body, _)| {
@@ -579,8 +580,10 @@ fn a_node_that_cannot_serve_refuses_to_start_and_says_why() {
     };
     let err = serve(&["--key-memory-mb", "0"]);
     assert!(err.contains("the proving keys need") && err.contains("the budget is 0 MiB (m: ") && err.contains("raise key_memory_mb"), "{err}");
+    let err = serve(&["--roles", "prove,mint"]);
+    assert!(err.contains("unknown role \"mint\": the roles are prove, relay and aggregate"), "{err}");
     let err = serve(&["--roles", "prove,aggregate"]);
-    assert!(err.contains("unknown role \"aggregate\": the roles are prove and relay"), "{err}");
+    assert!(err.contains("the aggregate role needs an [aggregate] table naming its KZG parameters"), "{err}");
     let err = serve(&["--roles", "relay"]);
     assert!(err.contains("the relay role needs a [relay] table"), "{err}");
     std::fs::write(d.join("wrong.toml"), "[[circuits]]\nid = \"m\"\nbuiltin = \"squares-2\"\npk = \"circuit.pk\"\n").unwrap();

@@ -3,6 +3,7 @@
 //! server of the tests' own, HTTP, and the relayer killed mid-work. The load test is ignored
 //! here; `make bench-relayer` runs it.
 
+mod aggregate;
 mod chaos;
 mod e2e;
 mod harness;

@@ -137,7 +137,7 @@ async fn a_sqlite_database_from_before_migrations_keeps_every_row() {
 
     let store = Store::open(&path).await.expect("today's relayer opens it");
     assert_eq!(dump(store.pool()).await, before, "rows changed in migration");
-    assert_eq!(versions(store.pool()).await, [1, 2, 3, 4, 5, 6, 7], "the baseline, the proving service's jobs, the queue's depth, statements, client ids, finality, chain resets");
+    assert_eq!(versions(store.pool()).await, [1, 2, 3, 4, 5, 6, 7, 8], "the baseline, the proving service's jobs, the queue's depth, statements, client ids, finality, chain resets, aggregates");
     drop(store);
     // A second start finds nothing to do.
     let store = Store::open(&path).await.expect("opens again");
@@ -159,7 +159,7 @@ async fn a_postgres_database_from_before_migrations_keeps_every_row() {
 
     let store = Store::open(Path::new(&pg.url)).await.expect("today's relayer opens it");
     assert_eq!(dump(store.pool()).await, before, "rows changed in migration");
-    assert_eq!(versions(store.pool()).await, [1, 2, 3, 4, 5, 6, 7], "the baseline, the proving service's jobs, the queue's depth, statements, client ids, finality, chain resets");
+    assert_eq!(versions(store.pool()).await, [1, 2, 3, 4, 5, 6, 7, 8], "the baseline, the proving service's jobs, the queue's depth, statements, client ids, finality, chain resets, aggregates");
     the_store_works_on_them(&store).await;
 }
 

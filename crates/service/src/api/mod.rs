@@ -39,7 +39,6 @@ pub use views::JobRequest;
 use views::{CircuitList, CircuitView, ErrorBody, Health, JobAccepted, JobList, JobView, Readiness};
 
 use crate::circuits::Circuit;
-use crate::config::Role;
 use crate::jobs::{Job, NewJob, Posted};
 use crate::metrics::Gauges;
 use crate::shared::Node;
@@ -350,7 +349,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
     (status = 503, description = "Still loading (`loading` names the circuits)", body = Readiness),
 ))]
 async fn readyz(State(state): State<AppState>) -> Response {
-    let roles = state.config.roles.iter().map(|r| if *r == Role::Prove { "prove" } else { "relay" }.to_string()).collect();
+    let roles = state.config.roles.iter().map(|r| r.as_str().to_string()).collect();
     let loading = match state.circuits.as_ref() {
         None => Vec::new(),
         Some(c) => c.ids().into_iter().filter(|id| c.by_id.get(*id).is_some_and(|c| c.loaded().is_none())).map(String::from).collect(),
