@@ -8,7 +8,7 @@ use zkbatch_evm::word::{vk_hash, Word};
 use zkbatch_prover::verify::PreparedKey;
 use zkbatch_prover::VerifyingKey;
 
-use crate::config::{Config, ConfigError, SubmitMode};
+use crate::config::{AggregateTarget, Config, ConfigError, SubmitMode};
 
 /// A configured circuit.
 pub(crate) struct Circuit {
@@ -24,6 +24,10 @@ pub(crate) struct Circuit {
     pub mode: SubmitMode,
     /// Its `AggregatedProofRegistry`, when configured.
     pub aggregate_registry: Option<Address>,
+    /// Its aggregate settings, when configured.
+    pub aggregate: Option<AggregateTarget>,
+    /// Its latency bound in auto mode (s).
+    pub max_latency_s: Option<f64>,
 }
 
 /// The circuits by id.
@@ -48,6 +52,8 @@ pub(crate) fn load_circuits(config: &Config, given: &HashMap<String, VerifyingKe
             batch_verifier: c.batch_verifier,
             mode: c.mode,
             aggregate_registry: c.aggregate.as_ref().map(|a| a.registry),
+            aggregate: c.aggregate.clone(),
+            max_latency_s: c.max_latency_s,
         };
         circuits.insert(c.id.clone(), circuit);
     }

@@ -152,17 +152,23 @@ pub struct CircuitConfig {
     /// How its proofs go on-chain [default: auto].
     #[serde(default)]
     pub mode: SubmitMode,
-    /// Where its aggregates go: required for `mode = "aggregate"`.
+    /// Where its aggregates go: required for `mode = "aggregate"`; in `auto` mode, aggregation is
+    /// one of the choices when it is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregate: Option<AggregateTarget>,
+    /// In `auto` mode, the longest a proof should wait from acceptance to its transaction (s):
+    /// aggregation is chosen only when the proofs' wait plus its proving time fits. No bound: time
+    /// does not count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_latency_s: Option<f64>,
 }
 
 /// How a circuit's proofs go on-chain.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SubmitMode {
-    /// The cheaper of single and batch verification for each batch, from the gas model (aggregate
-    /// is not among its choices yet).
+    /// For each batch, the mode with the lowest gas per proof that meets `max_latency_s`: single,
+    /// batch, or (with `aggregate` set and an aggregate node alive) aggregate.
     #[default]
     Auto,
     /// One `verify` per proof (`ProofRegistry.submitEach`).
@@ -187,10 +193,22 @@ pub struct AggregateTarget {
     /// has waited this long [default: 60000].
     #[serde(default = "default_aggregate_wait")]
     pub max_wait_ms: u64,
+    /// Gas of one aggregate's transaction, which `auto` weighs until the relay has sent one
+    /// [default: 500000, about N = 2 to 8's measured figures].
+    #[serde(default = "default_aggregate_gas")]
+    pub gas: u64,
+    /// Seconds one aggregate takes to prove, which `auto` weighs until an aggregate node has
+    /// measured it; none: aggregation is not chosen under a latency bound until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prove_s: Option<f64>,
 }
 
 fn default_aggregate_wait() -> u64 {
     60_000
+}
+
+fn default_aggregate_gas() -> u64 {
+    500_000
 }
 
 /// `[batch]`: when a batch closes.

@@ -24,6 +24,7 @@
 
 mod api;
 mod batching;
+mod choice;
 mod circuits;
 pub mod client;
 pub mod config;

@@ -151,6 +151,8 @@ macro_rules! metrics {
             $( #[doc = $chelp] pub(crate) $cfield: Counter, )*
             /// Proofs refused with 400, by reason.
             rejected: Labeled,
+            /// Auto mode's decisions, by the mode chosen.
+            pub(crate) decisions: Labeled,
             $( #[doc = $hhelp] pub(crate) $hfield: Histogram, )*
             /// Transaction gas used divided by its proofs, by submission mode.
             pub(crate) gas_per_proof: LabeledHistogram,
@@ -163,6 +165,7 @@ macro_rules! metrics {
                 Metrics {
                     $( $cfield: Counter::default(), )*
                     rejected: Labeled::default(),
+                    decisions: Labeled::default(),
                     $( $hfield: Histogram::new($bounds), )*
                     gas_per_proof: LabeledHistogram::new(GAS_PER_PROOF),
                     chain: ChainGauges::default(),
@@ -177,6 +180,7 @@ macro_rules! metrics {
                 let mut s = String::new();
                 $( self.$cfield.render(&mut s, $cname, $chelp.trim()); )*
                 self.rejected.render(&mut s, "zkbatch_relayer_proofs_rejected_total", "reason", "Proofs refused with 400, by reason.");
+                self.decisions.render(&mut s, "zkbatch_relayer_mode_decisions_total", "mode", "Auto mode's decisions for due proofs, by the mode chosen (each logged with its reason).");
                 render_gauge(&mut s, "zkbatch_relayer_queue_depth", "Proofs queued, not yet in a transaction.", queue_depth);
                 let _ = writeln!(s, "# HELP zkbatch_relayer_proofs Proofs in the database, by status.\n# TYPE zkbatch_relayer_proofs gauge");
                 for (status, n) in by_status {

@@ -185,6 +185,8 @@ pub struct Queued {
     pub data: Vec<u8>,
     /// When it was accepted.
     pub received_ms: i64,
+    /// Its lane: `relay` once its aggregate failed, `aggregate` when auto mode routed it there.
+    pub lane: Option<String>,
 }
 
 /// A signed transaction, recorded before broadcast.
@@ -522,21 +524,22 @@ impl Store {
         usize::try_from(n).map_err(|_| StoreError::Corrupt { what: "queue depth", row: 1 })
     }
 
-    /// Per circuit with queued proofs: how many, and when the oldest arrived. With
-    /// `fallback_only`'s circuits (those in aggregate mode, whose proofs the aggregate workers
-    /// take) only the proofs whose aggregate failed count.
+    /// Per circuit with queued proofs the relay takes: how many, and when the oldest arrived.
+    /// Proofs in the `aggregate` lane are the aggregate workers'; so are the undecided ones of
+    /// `fallback_only`'s circuits (those in aggregate mode): of those only the `relay` lane (their
+    /// aggregate failed) counts.
     pub async fn queued_circuits(&self, fallback_only: &(dyn Fn(&str) -> bool + Sync)) -> Result<Vec<(String, usize, i64)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT circuit, aggregate_failed, COUNT(*) AS n, MIN(received_ms) AS oldest FROM proofs WHERE status = 'queued' \
-             GROUP BY circuit, aggregate_failed ORDER BY oldest",
+            "SELECT circuit, lane, COUNT(*) AS n, MIN(received_ms) AS oldest FROM proofs \
+             WHERE status = 'queued' AND (lane IS NULL OR lane <> 'aggregate') GROUP BY circuit, lane ORDER BY oldest",
         )
         .fetch_all(&self.pool)
         .await?;
         let mut out: Vec<(String, usize, i64)> = Vec::new();
         for r in &rows {
             let circuit: String = r.try_get("circuit")?;
-            let failed: i64 = r.try_get("aggregate_failed")?;
-            if failed == 0 && fallback_only(&circuit) {
+            let lane: Option<String> = r.try_get("lane")?;
+            if lane.is_none() && fallback_only(&circuit) {
                 continue;
             }
             let (n, oldest) = (r.try_get::<i64, _>("n")? as usize, r.try_get::<i64, _>("oldest")?);
@@ -558,14 +561,15 @@ impl Store {
     /// `FOR UPDATE SKIP LOCKED`: two instances claiming at once get disjoint proofs, and neither
     /// waits for the other.
     ///
-    /// `fallback_only`: take only proofs whose aggregate failed (the circuit is in aggregate mode).
+    /// Never proofs in the `aggregate` lane; with `fallback_only` (the circuit is in aggregate
+    /// mode) only those in the `relay` lane, whose aggregate failed.
     pub async fn claim(&self, circuit: &str, limit: usize, signer: &str, fallback_only: bool) -> Result<Vec<Queued>, StoreError> {
         let lock = self.skip_locked();
-        let fallback = if fallback_only { " AND aggregate_failed = 1" } else { "" };
+        let fallback = if fallback_only { " AND lane = 'relay'" } else { " AND (lane IS NULL OR lane <> 'aggregate')" };
         let rows = sqlx::query(&format!(
             "UPDATE proofs SET status = 'claimed', claimed_by = $1 WHERE id IN \
              (SELECT id FROM proofs WHERE status = 'queued' AND circuit = $2{fallback} ORDER BY id LIMIT $3{lock}) \
-             RETURNING id, proof_key, data, received_ms"
+             RETURNING id, proof_key, data, received_ms, lane"
         ))
         .bind(signer)
         .bind(circuit)
@@ -577,7 +581,7 @@ impl Store {
             .map(|r| {
                 let id: i64 = r.try_get("id")?;
                 let key: Vec<u8> = r.try_get("proof_key")?;
-                Ok(Queued { id, key: b256(&key, "proof key", id)?, data: r.try_get("data")?, received_ms: r.try_get("received_ms")? })
+                Ok(Queued { id, key: b256(&key, "proof key", id)?, data: r.try_get("data")?, received_ms: r.try_get("received_ms")?, lane: r.try_get("lane")? })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         out.sort_by_key(|q| q.id);
@@ -960,7 +964,7 @@ async fn fall_back_from_aggregate(db: &mut sqlx::AnyConnection, batch_id: i64) -
     .bind(batch_id)
     .execute(&mut *db)
     .await?;
-    sqlx::query("UPDATE proofs SET aggregate_failed = 1 WHERE batch_id = $1 AND batch_id IN (SELECT id FROM batches WHERE mode = 'aggregate')")
+    sqlx::query("UPDATE proofs SET lane = 'relay' WHERE batch_id = $1 AND batch_id IN (SELECT id FROM batches WHERE mode = 'aggregate')")
         .bind(batch_id)
         .execute(&mut *db)
         .await?;

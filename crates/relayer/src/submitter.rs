@@ -22,9 +22,11 @@ use tokio::sync::watch;
 use zkbatch_evm::EvmProof;
 
 use crate::batching::{self, GasModel, Mode};
+use crate::choice::{self, AggregateOffer, Chosen, Decision, Fit, Options};
+use crate::config::SubmitMode;
 use crate::circuits::Circuit;
 use crate::shared::Shared;
-use crate::store::{Queued, ReadyAggregate};
+use crate::store::{now_ms, Queued, ReadyAggregate};
 use crate::tx::{Failure, SubmitError, Transactions};
 
 /// How often the in-memory queue depth is re-read from the database.
@@ -33,6 +35,9 @@ const QUEUE_RESYNC: Duration = Duration::from_millis(500);
 const CHAIN_READ: Duration = Duration::from_secs(5);
 /// How often confirmed batches are checked against the canonical chain until final.
 const WATCH: Duration = Duration::from_secs(1);
+/// An aggregate node seen within this long is alive (they report every `lease.heartbeat_ms`,
+/// 5 s by default).
+const AGGREGATE_NODE_ALIVE_MS: i64 = 30_000;
 /// The round's pause when there was nothing to do (new proofs wake it at once).
 const IDLE: Duration = Duration::from_millis(50);
 
@@ -43,6 +48,8 @@ pub(crate) struct Submitter {
     gas_model: GasModel,
     /// Estimated gas per (verifier, proofs, inputs per proof); see [`Submitter::estimate`].
     gas_cache: HashMap<(Address, usize, usize), u64>,
+    /// The estimated gas of the last aggregate sent, per circuit (auto mode weighs it).
+    aggregate_gas: HashMap<String, f64>,
     last_resync: Instant,
     last_chain_read: Instant,
     /// `finality_depth` on this chain, known once started.
@@ -63,6 +70,7 @@ impl Submitter {
             next_nonce: 0,
             gas_model: GasModel::default(),
             gas_cache: HashMap::new(),
+            aggregate_gas: HashMap::new(),
             last_resync: Instant::now(),
             last_chain_read: Instant::now(),
             finality_depth: 0,
@@ -327,7 +335,25 @@ impl Submitter {
             return Ok(true);
         }
 
-        let mut mode = self.gas_model.choose(circuit.mode, proofs.len(), circuit.batch_verifier.is_some());
+        let mut mode = match circuit.mode {
+            SubmitMode::Auto => {
+                let decision = self.decide(&circuit_id, circuit, &proofs).await?;
+                metrics.decisions.inc(decision.chosen.as_str());
+                tracing::info!(circuit = %circuit_id, proofs = proofs.len(), mode = decision.chosen.as_str(), reason = %decision.reason, "mode chosen");
+                match decision.chosen {
+                    Chosen::Aggregate => {
+                        // Back to the queue, in the aggregate workers' lane.
+                        let routed = store.route_to_aggregate(self.txs.signer_id()).await?;
+                        shared.resync_queue().await?;
+                        tracing::debug!(circuit = %circuit_id, routed, "proofs routed to aggregation");
+                        return Ok(true);
+                    }
+                    Chosen::Batch => Mode::Batch,
+                    Chosen::Single => Mode::Single,
+                }
+            }
+            named => self.gas_model.choose(named, proofs.len(), circuit.batch_verifier.is_some()),
+        };
         // Pre-flight: the verifiers are view functions, so a batch that estimates without a
         // revert executes without one. A revert is split down to the proofs that cause it.
         let gas = loop {
@@ -390,8 +416,55 @@ impl Submitter {
             }
             Err(e) => return Err(e),
         };
+        self.aggregate_gas.insert(aggregate.circuit.clone(), gas as f64);
         let ids: Vec<i64> = aggregate.proofs.iter().map(|q| q.id).collect();
         self.send(&aggregate.circuit, batching::AGGREGATE, &ids, request, gas).await
+    }
+
+    /// Auto mode's choice for `proofs` of `circuit` (see [`crate::choice`]): the gas model's lines,
+    /// the gas estimated for this N on the deployed contracts when known, the last aggregate's gas,
+    /// and the aggregate nodes' liveness and proving time from the database. With no aggregate
+    /// node alive, proofs routed to aggregation before come back.
+    async fn decide(&self, circuit_id: &str, circuit: &Circuit, proofs: &[(Queued, EvmProof)]) -> Result<Decision, SubmitError> {
+        let store = &self.shared.store;
+        let n = proofs.len();
+        let inputs = proofs.first().map(|(_, p)| p.inputs.len()).unwrap_or(0);
+        let oldest = proofs.iter().map(|(q, _)| q.received_ms).min().unwrap_or_else(now_ms);
+        let mut measured = HashMap::new();
+        for (chosen, mode) in [(Chosen::Single, Mode::Single), (Chosen::Batch, Mode::Batch)] {
+            if let Some(gas) = self.gas_cache.get(&(verifier(circuit, mode), n, inputs)) {
+                measured.insert((chosen, n), *gas as f64);
+            }
+        }
+        // Proofs whose aggregate failed are not aggregated again.
+        let fell_back = proofs.iter().any(|(q, _)| q.lane.as_deref() == Some("relay"));
+        let aggregate = match &circuit.aggregate {
+            None => None,
+            Some(_) if fell_back => None,
+            Some(target) => {
+                let (alive, prove_ms) = store.aggregate_nodes(circuit_id, AGGREGATE_NODE_ALIVE_MS).await?;
+                if !alive {
+                    let back = store.unroute_aggregate(circuit_id).await?;
+                    if back > 0 {
+                        tracing::warn!(circuit = %circuit_id, back, "no aggregate node alive: proofs routed to aggregation are chosen for again");
+                    }
+                }
+                if let Some(gas) = self.aggregate_gas.get(circuit_id) {
+                    measured.insert((Chosen::Aggregate, target.slots), *gas);
+                }
+                Some(AggregateOffer { slots: target.slots, gas: target.gas as f64, prove_s: prove_ms.map(|ms| ms as f64 / 1e3).or(target.prove_s), alive })
+            }
+        };
+        let m = &self.gas_model;
+        Ok(choice::decide(&Options {
+            n,
+            waited_s: (now_ms() - oldest).max(0) as f64 / 1e3,
+            max_latency_s: circuit.max_latency_s,
+            single: Fit { fixed: m.single_fixed as f64, per_proof: m.single_per_proof as f64 },
+            batch: circuit.batch_verifier.map(|_| Fit { fixed: m.batch_fixed as f64, per_proof: m.batch_per_proof as f64 }),
+            measured,
+            aggregate,
+        }))
     }
 
     /// Signs `request` with the next nonce, records it as a batch of the proofs `ids`, then

@@ -69,6 +69,8 @@ pub enum AggregateError {
 /// key and parameters for its shape.
 pub(crate) struct AggregateCircuit {
     id: String,
+    /// Aggregate mode (every queued proof is the workers'), or auto (only those the relay routed).
+    undecided: bool,
     vk: VerifyingKey,
     target: AggregateTarget,
     shape: Shape,
@@ -126,7 +128,8 @@ pub(crate) fn load(config: &Config, given: &std::collections::HashMap<String, Ve
         let (key, made) = keys::cached(&cache, &params, shape, |phase| tracing::info!(circuit = %c.id, phase, "aggregation keygen"))
             .map_err(|source| AggregateError::Key { slots: shape.slots, k, source })?;
         tracing::info!(circuit = %c.id, made, seconds = started.elapsed().as_secs_f64(), "aggregation key ready");
-        out.push(Arc::new(AggregateCircuit { id: c.id.clone(), vk, target: target.clone(), shape, params, key }));
+        let undecided = c.mode == zkbatch_relayer::config::SubmitMode::Aggregate;
+        out.push(Arc::new(AggregateCircuit { id: c.id.clone(), undecided, vk, target: target.clone(), shape, params, key }));
     }
     Ok(out)
 }
@@ -136,9 +139,20 @@ pub(crate) fn load(config: &Config, given: &std::collections::HashMap<String, Ve
 pub(crate) async fn run(node: Arc<Node>, circuits: Vec<Arc<AggregateCircuit>>, mut stop: watch::Receiver<bool>) {
     let store = node.jobs.store().clone();
     let lease_ms = node.config.lease.duration_ms;
+    let every = Duration::from_millis(node.config.lease.heartbeat_ms);
+    let mut last_seen: Option<Instant> = None;
     loop {
         if *stop.borrow() {
             return;
+        }
+        // A sign of life per circuit, which the relay role's auto mode reads.
+        if last_seen.is_none_or(|t| t.elapsed() >= every) {
+            for circuit in circuits.iter() {
+                if let Err(e) = store.aggregate_node_seen(&node.node_id, &circuit.id, None).await {
+                    tracing::warn!(circuit = %circuit.id, error = %e, "recording this aggregate node's sign of life");
+                }
+            }
+            last_seen = Some(Instant::now());
         }
         match store.expire_aggregates().await {
             Ok(0) => {}
@@ -150,7 +164,7 @@ pub(crate) async fn run(node: Arc<Node>, circuits: Vec<Arc<AggregateCircuit>>, m
         }
         let mut worked = false;
         for circuit in circuits.iter() {
-            match store.claim_aggregate(&circuit.id, circuit.target.slots, circuit.target.max_wait_ms, &node.node_id, lease_ms).await {
+            match store.claim_aggregate(&circuit.id, circuit.target.slots, circuit.target.max_wait_ms, circuit.undecided, &node.node_id, lease_ms).await {
                 Ok(Some(claimed)) => {
                     aggregate(&node, &store, circuit, claimed, stop.clone()).await;
                     worked = true;
@@ -208,6 +222,9 @@ async fn aggregate(node: &Arc<Node>, store: &Store, circuit: &Arc<AggregateCircu
         tokio::select! {
             done = &mut job => break done,
             _ = tokio::time::sleep(every) => {
+                if let Err(e) = store.aggregate_node_seen(&worker, &circuit.id, None).await {
+                    tracing::warn!(aggregate = id, error = %e, "recording this aggregate node's sign of life");
+                }
                 match store.renew_aggregate(id, &worker, lease_ms).await {
                     Ok(true) => {}
                     Ok(false) => tracing::warn!(aggregate = id, "aggregate lease lost (expired and taken back): the proof will be dropped"),
@@ -235,6 +252,9 @@ async fn aggregate(node: &Arc<Node>, store: &Store, circuit: &Arc<AggregateCircu
     };
     match outcome {
         Ok((true, None)) => {
+            if let Err(e) = store.aggregate_node_seen(&worker, &circuit.id, Some((seconds * 1e3) as i64)).await {
+                tracing::warn!(aggregate = id, error = %e, "recording the aggregation time");
+            }
             node.metrics.aggregates_proved.inc();
             node.metrics.aggregate_seconds.0.observe(seconds);
             tracing::info!(aggregate = id, seconds, "aggregate proved; the relay role submits it");

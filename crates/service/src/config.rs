@@ -209,9 +209,13 @@ pub struct CircuitConfig {
     /// How its proofs go on-chain (the relay role): `auto`, `single`, `batch` or `aggregate`.
     #[serde(default)]
     pub mode: relay::SubmitMode,
-    /// Its aggregate registry, for `mode = "aggregate"` (the relay and aggregate roles).
+    /// Its aggregate registry, for `mode = "aggregate"`, or as a choice of `auto` (the relay and
+    /// aggregate roles).
     #[serde(default)]
     pub aggregate: Option<relay::AggregateTarget>,
+    /// In `auto` mode, the longest a proof should wait for its transaction (s).
+    #[serde(default)]
+    pub max_latency_s: Option<f64>,
 }
 
 /// A circuit's source, checked.
@@ -480,6 +484,7 @@ impl Config {
                         batch_verifier: c.batch_verifier,
                         mode: c.mode,
                         aggregate: c.aggregate.clone(),
+                        max_latency_s: c.max_latency_s,
                     })
                 })
                 .collect(),

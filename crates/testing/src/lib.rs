@@ -5,6 +5,7 @@
 //!   (`scripts/bootstrap.sh` installs it; `make test` runs that first).
 //! - [`keys`]: deterministic keys and proofs, the same ones the forge fixtures hold.
 //! - [`claims`]: the example application's members, tree and membership proofs.
+//! - [`plot`]: SVG line charts for the benchmark plots (`make plots`).
 //! - [`postgres`]: a PostgreSQL server of a test's own.
 //! - [`chromium`]: headless Chromium, to render a page (its DOM, a screenshot).
 //! - [`debian`]: the Debian packages tests run, installed when missing (as root).
@@ -15,6 +16,7 @@ pub mod chromium;
 pub mod claims;
 pub mod debian;
 pub mod keys;
+pub mod plot;
 pub mod postgres;
 
 use std::path::PathBuf;

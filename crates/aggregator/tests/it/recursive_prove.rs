@@ -4,7 +4,9 @@
 //! memory per phase and gas on stderr.
 //!
 //! Minutes and gigabytes per run, so ignored in CI; `make bench-aggregation` runs it.
-//! `ZKBATCH_AGG_NS=1,2,4` picks the batch sizes, `ZKBATCH_AGG_K` the rows (2^k, default 20).
+//! `ZKBATCH_AGG_NS=1,2,4` picks the batch sizes, `ZKBATCH_AGG_K` the rows (2^k, default: each N's
+//! `Shape::default_k`). Each run's figures are also merged into benchmarks/aggregation.json (keyed
+//! by k and N, with the date and commit), which `make plots` draws.
 
 use std::time::Instant;
 
@@ -41,7 +43,7 @@ fn reset_peak() {
 #[test]
 #[ignore = "minutes and several GiB per batch size: make bench-aggregation"]
 fn prove_and_verify_aggregates() {
-    let k: u32 = std::env::var("ZKBATCH_AGG_K").ok().and_then(|k| k.parse().ok()).unwrap_or(20);
+    let fixed_k: Option<u32> = std::env::var("ZKBATCH_AGG_K").ok().and_then(|k| k.parse().ok());
     let ns: Vec<usize> = std::env::var("ZKBATCH_AGG_NS")
         .unwrap_or_else(|_| "1,2".into())
         .split(',')
@@ -65,18 +67,34 @@ fn prove_and_verify_aggregates() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let solc = find_solc(Some(&root()));
 
-    let phase = |label: &str, start: Instant| eprintln!("  {label}: {:.1?}, peak RSS {:.2} GiB", start.elapsed(), peak_rss_gib());
-    let start = Instant::now();
-    let srs = params::insecure_cached(&cache(), k).expect("KZG parameters");
-    phase(&format!("KZG parameters k = {k} (insecure)"), start);
+    let phase = |label: &str, start: Instant| {
+        let (seconds, peak) = (start.elapsed().as_secs_f64(), peak_rss_gib());
+        eprintln!("  {label}: {seconds:.1} s, peak RSS {peak:.2} GiB");
+        (seconds, peak)
+    };
 
     for n in ns {
+        let k = fixed_k.unwrap_or_else(|| Shape::default_k(n));
+        let start = Instant::now();
+        let srs = params::insecure_cached(&cache(), k).expect("KZG parameters");
+        phase(&format!("KZG parameters k = {k} (insecure)"), start);
         eprintln!("N = {n}, ℓ = 2, k = {k}");
+        let mut record = serde_json::json!({
+            "n": n,
+            "k": k,
+            "default_k": k == Shape::default_k(n),
+            "inputs": 2,
+            "circuit_version": zkbatch_aggregator::recursive::circuit::CIRCUIT_VERSION,
+        });
         let shape = Shape { k, slots: n, inputs: 2 };
         reset_peak();
         let start = Instant::now();
         let (key, generated) = keys::cached(&cache(), &srs, shape, |p| eprintln!("  .. {p}")).expect("aggregation key");
-        phase(if generated { "keygen (vk + pk) and write" } else { "key read from cache" }, start);
+        let (seconds, peak) = phase(if generated { "keygen (vk + pk) and write" } else { "key read from cache" }, start);
+        if generated {
+            record["keygen_s"] = serde_json::json!(seconds);
+            record["keygen_peak_gib"] = serde_json::json!(peak);
+        }
 
         let batch = pad(&fixture.batch[..n], n).expect("pad");
         let input = AggregationInput::new(&vk, &batch).expect("loadable batch");
@@ -87,7 +105,10 @@ fn prove_and_verify_aggregates() {
         reset_peak();
         let start = Instant::now();
         let proof = prove::prove_witness(&srs, &key, witness).expect("proof");
-        phase(&format!("prove + self-check ({} proof bytes)", proof.proof.len()), start);
+        let (seconds, peak) = phase(&format!("prove + self-check ({} proof bytes)", proof.proof.len()), start);
+        record["prove_s"] = serde_json::json!(seconds);
+        record["prove_peak_gib"] = serde_json::json!(peak);
+        record["proof_bytes"] = serde_json::json!(proof.proof.len());
 
         let mut bad = proof.clone();
         bad.instances[1] += zkbatch_aggregator::recursive::HaloFr::one();
@@ -114,8 +135,28 @@ fn prove_and_verify_aggregates() {
                 proof.calldata().len(),
                 gas / n as u64
             );
+            record["verifier_bytes"] = serde_json::json!(runtime_size);
+            record[format!("gas_{fork}")] = serde_json::json!(gas);
         }
+        record_run(record);
     }
+}
+
+/// Merges one run's figures into benchmarks/aggregation.json under "k{k}_n{n}", with the date
+/// and the commit they were measured at.
+fn record_run(mut record: serde_json::Value) {
+    let path = root().join("benchmarks/aggregation.json");
+    let mut all: serde_json::Map<String, serde_json::Value> =
+        std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    let git = |args: &[&str]| {
+        std::process::Command::new("git").args(args).current_dir(root()).output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    record["commit"] = serde_json::json!(git(&["rev-parse", "--short", "HEAD"]));
+    record["date"] = serde_json::json!(std::process::Command::new("date").arg("+%F").output().ok().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()));
+    let key = format!("k{}_n{}", record["k"], record["n"]);
+    all.insert(key, record);
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("benchmarks/");
+    std::fs::write(&path, serde_json::to_string_pretty(&all).expect("json") + "\n").expect("write benchmarks/aggregation.json");
 }
 
 /// `params::insecure_setup` (fixed-base tables) beside halo2's `ParamsKZG::setup`, which makes the

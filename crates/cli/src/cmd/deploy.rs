@@ -90,5 +90,6 @@ async fn deploy_verifiers<P: Provider>(provider: &P, solc: &Path, id: &str, vk_p
         batch_verifier: Some(deploy_source(provider, solc, &batch, &VerifierOptions::batch().contract_name).await?),
         mode: Default::default(),
         aggregate: None,
+        max_latency_s: None,
     })
 }

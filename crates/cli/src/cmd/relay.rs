@@ -84,6 +84,7 @@ fn parse_circuit(s: &str) -> Result<CircuitConfig> {
         batch_verifier: batch.map(|b| b.parse()).transpose().with_context(|| format!("--circuit {s:?}: the batch verifier is not an address"))?,
         mode: Default::default(),
         aggregate: None,
+        max_latency_s: None,
     })
 }
 

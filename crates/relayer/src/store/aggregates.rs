@@ -48,7 +48,7 @@ pub struct AggregateInfo {
 fn queued(r: &sqlx::any::AnyRow) -> Result<Queued, StoreError> {
     let id: i64 = r.try_get("id")?;
     let key: Vec<u8> = r.try_get("proof_key")?;
-    Ok(Queued { id, key: b256(&key, "proof key", id)?, data: r.try_get("data")?, received_ms: r.try_get("received_ms")? })
+    Ok(Queued { id, key: b256(&key, "proof key", id)?, data: r.try_get("data")?, received_ms: r.try_get("received_ms")?, lane: r.try_get("lane")? })
 }
 
 impl Store {
@@ -81,14 +81,25 @@ impl Store {
         Ok(ids.len() as u64)
     }
 
-    /// Claims `slots` queued proofs of `circuit` (oldest first, none whose aggregate failed before)
-    /// for `worker` under a lease of `lease_ms`, when there are `slots` of them or the oldest has
-    /// waited `max_wait_ms` (then fewer: the worker pads). On PostgreSQL the rows are taken with
+    /// Claims `slots` queued proofs of `circuit` (oldest first) for `worker` under a lease of
+    /// `lease_ms`. `undecided`: the circuit is in aggregate mode, and every proof not sent to the
+    /// relay lane is the workers' (they are claimed when there are `slots` of them or the oldest
+    /// has waited `max_wait_ms`; then fewer: the worker pads); else (auto mode) only the proofs the
+    /// relay routed to the `aggregate` lane, at once. On PostgreSQL the rows are taken with
     /// `FOR UPDATE SKIP LOCKED`, so workers and relays claiming at once get disjoint proofs.
-    pub async fn claim_aggregate(&self, circuit: &str, slots: usize, max_wait_ms: u64, worker: &str, lease_ms: u64) -> Result<Option<ClaimedAggregate>, StoreError> {
+    pub async fn claim_aggregate(
+        &self,
+        circuit: &str,
+        slots: usize,
+        max_wait_ms: u64,
+        undecided: bool,
+        worker: &str,
+        lease_ms: u64,
+    ) -> Result<Option<ClaimedAggregate>, StoreError> {
         let mut db = self.pool.begin().await?;
+        let lane = if undecided { "(lane IS NULL OR lane = 'aggregate')" } else { "lane = 'aggregate'" };
         let rows = sqlx::query(&format!(
-            "SELECT id, proof_key, data, received_ms FROM proofs WHERE status = 'queued' AND circuit = $1 AND aggregate_failed = 0 ORDER BY id LIMIT $2{}",
+            "SELECT id, proof_key, data, received_ms, lane FROM proofs WHERE status = 'queued' AND circuit = $1 AND {lane} ORDER BY id LIMIT $2{}",
             self.skip_locked()
         ))
         .bind(circuit)
@@ -97,7 +108,7 @@ impl Store {
         .await?;
         let proofs = rows.iter().map(queued).collect::<Result<Vec<_>, _>>()?;
         let now = now_ms();
-        let due = proofs.len() >= slots || proofs.first().is_some_and(|p| now - p.received_ms >= max_wait_ms as i64);
+        let due = !undecided || proofs.len() >= slots || proofs.first().is_some_and(|p| now - p.received_ms >= max_wait_ms as i64);
         if proofs.is_empty() || !due {
             return Ok(None);
         }
@@ -166,7 +177,7 @@ impl Store {
             return Ok(0);
         }
         let moved = sqlx::query(
-            "UPDATE proofs SET status = 'queued', aggregate_failed = 1, claimed_by = NULL WHERE aggregate_id = $1 AND status IN ('aggregating', 'claimed')",
+            "UPDATE proofs SET status = 'queued', lane = 'relay', claimed_by = NULL WHERE aggregate_id = $1 AND status IN ('aggregating', 'claimed')",
         )
         .bind(id)
         .execute(&mut *db)
@@ -193,7 +204,7 @@ impl Store {
         let id: i64 = row.try_get("id")?;
         sqlx::query("UPDATE aggregates SET status = 'submitting', worker = $1 WHERE id = $2").bind(signer).bind(id).execute(&mut *db).await?;
         let proofs = sqlx::query(
-            "UPDATE proofs SET status = 'claimed', claimed_by = $1 WHERE aggregate_id = $2 AND status = 'aggregating' RETURNING id, proof_key, data, received_ms",
+            "UPDATE proofs SET status = 'claimed', claimed_by = $1 WHERE aggregate_id = $2 AND status = 'aggregating' RETURNING id, proof_key, data, received_ms, lane",
         )
         .bind(signer)
         .bind(id)
@@ -209,6 +220,54 @@ impl Store {
             calldata: calldata.ok_or(StoreError::Corrupt { what: "ready aggregate without calldata", row: id })?,
             proofs,
         }))
+    }
+
+    /// Auto mode chose aggregation for the proofs `signer` claimed: they go back to the queue in
+    /// the `aggregate` lane, for the aggregate workers. Returns how many.
+    pub async fn route_to_aggregate(&self, signer: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE proofs SET status = 'queued', lane = 'aggregate', claimed_by = NULL WHERE status = 'claimed' AND claimed_by = $1")
+            .bind(signer)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// No aggregate node is alive for `circuit`: the proofs auto mode routed to aggregation wait
+    /// for nothing and go back to the relay's choice.
+    pub async fn unroute_aggregate(&self, circuit: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query("UPDATE proofs SET lane = NULL WHERE status = 'queued' AND lane = 'aggregate' AND circuit = $1")
+            .bind(circuit)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// An aggregate node's sign of life for `circuit`, with the time its last aggregate took.
+    pub async fn aggregate_node_seen(&self, node: &str, circuit: &str, prove_ms: Option<i64>) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO aggregate_nodes (node, circuit, seen_ms, prove_ms) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (node, circuit) DO UPDATE SET seen_ms = excluded.seen_ms, prove_ms = COALESCE(excluded.prove_ms, aggregate_nodes.prove_ms)",
+        )
+        .bind(node)
+        .bind(circuit)
+        .bind(now_ms())
+        .bind(prove_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// For `circuit`: whether an aggregate node was seen within `alive_ms`, and the proving time
+    /// (ms) most recently measured by any node.
+    pub async fn aggregate_nodes(&self, circuit: &str, alive_ms: i64) -> Result<(bool, Option<i64>), StoreError> {
+        let seen: Option<i64> = sqlx::query_scalar("SELECT MAX(seen_ms) FROM aggregate_nodes WHERE circuit = $1").bind(circuit).fetch_one(&self.pool).await?;
+        let prove_ms: Option<i64> =
+            sqlx::query_scalar("SELECT prove_ms FROM aggregate_nodes WHERE circuit = $1 AND prove_ms IS NOT NULL ORDER BY seen_ms DESC LIMIT 1")
+                .bind(circuit)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten();
+        Ok((seen.is_some_and(|s| now_ms() - s <= alive_ms), prove_ms))
     }
 
     /// The keys and stored data of a batch's proofs.

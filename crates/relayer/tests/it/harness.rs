@@ -211,7 +211,7 @@ pub(crate) fn config(dir: &Path, chain: &Chain, circuit: &Circuit) -> Config {
         verify: VerifyConfig::default(),
         fees: FeeConfig::default(),
         retry: RetryConfig { initial_backoff_ms: 100, max_backoff_ms: 1_000, rpc_timeout_ms: 2_000, max_reverts: 3, orphan_after_ms: 120_000 },
-        circuits: vec![CircuitConfig { id: CIRCUIT.into(), vk: Some(circuit.vk_path.clone()), verifier: chain.verifier, batch_verifier: Some(chain.batch_verifier), mode: Default::default(), aggregate: None }],
+        circuits: vec![CircuitConfig { id: CIRCUIT.into(), vk: Some(circuit.vk_path.clone()), verifier: chain.verifier, batch_verifier: Some(chain.batch_verifier), mode: Default::default(), aggregate: None, max_latency_s: None }],
     }
 }
 
