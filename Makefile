@@ -118,6 +118,18 @@ test-aggregation:
 # and gas on anvil through AggregatedProofRegistry, for N = ZKBATCH_AGG_NS (default 1,2,4), with
 # wall time and peak memory per phase on stderr (figures in BENCHMARKS.md). Minutes per N. The test
 # profile builds dependencies (halo2, all the proving work) at opt-level 3, as release would.
+# The benchmark plots in docs/plots/ (SVG): gas per proof against N for single, batch and
+# aggregate (snapshots/BatchGas.json, benchmarks/aggregation.json), aggregation time and memory.
+.PHONY: plots
+plots:
+	cargo run --locked -p zkbatch-testing --example plots
+
+# Aggregates through the relayer (zkbatch serve with the prove, relay and aggregate roles on anvil)
+# for N = 2, 4, 8 (ZKBATCH_AGG_RELAY_NS): proving time, gas, latency; benchmarks/aggregate-relay.json.
+.PHONY: bench-aggregate-relay
+bench-aggregate-relay: bootstrap
+	ZKBATCH_AGG_RELAY_NS=$${ZKBATCH_AGG_RELAY_NS:-2,4,8} cargo test --locked -p zkbatch-cli --test it aggregate_relay::bench -- --ignored --nocapture
+
 .PHONY: bench-aggregation fixtures-aggregate
 bench-aggregation: bootstrap
 	ZKBATCH_AGG_NS=$${ZKBATCH_AGG_NS:-1,2,4} cargo test --locked -p zkbatch-aggregator --test it recursive_prove:: -- --ignored --nocapture

@@ -61,7 +61,7 @@ fn main() {
             Series { name: "single (verify, one per tx)".into(), points: sizes.iter().map(|n| (*n, single)).collect(), dashed: false },
             Series { name: "batch (verifyBatch)".into(), points: batched, dashed: false },
             Series { name: "aggregate (measured, default k)".into(), points: gas.iter().map(|(n, g)| (*n, g / n)).collect(), dashed: false },
-            Series { name: format!("aggregate, linear fit ({a:.0} + {b:.0}·N)"), points: projected, dashed: true },
+            Series { name: format!("aggregate, linear fit ({a:.0} {} {:.0}·N)", if b < 0.0 { "−" } else { "+" }, b.abs()), points: projected, dashed: true },
         ],
     };
     std::fs::write(out.join("gas-per-proof.svg"), chart.svg()).expect("write");
@@ -99,5 +99,8 @@ fn main() {
     };
     std::fs::write(out.join("aggregation-memory.svg"), chart.svg()).expect("write");
     println!("wrote docs/plots/gas-per-proof.svg, aggregation-time.svg, aggregation-memory.svg ({} aggregate sizes measured: {:?})", measured.len(), measured.keys().collect::<Vec<_>>());
-    println!("aggregate gas fit: {a:.0} + {b:.0}·N; per proof at N = 16: {:.0}, N = 32: {:.0}", (a + 16.0 * b) / 16.0, (a + 32.0 * b) / 32.0);
+    println!("aggregate gas fit: {a:.0} {} {:.0}·N; per proof at N = 16: {:.0}, N = 32: {:.0}", if b < 0.0 { "−" } else { "+" }, b.abs(), (a + 16.0 * b) / 16.0, (a + 32.0 * b) / 32.0);
+    let (pa, pb) = fit(&series("prove_s"));
+    let (ma, mb) = fit(&series("prove_peak_gib"));
+    println!("proving time fit: {pa:.0} + {pb:.1}·N s (N = 32: {:.0} s); memory fit: {ma:.2} + {mb:.2}·N GiB (N = 16: {:.1}, N = 32: {:.1})", pa + 32.0 * pb, ma + 16.0 * mb, ma + 32.0 * mb);
 }

@@ -135,3 +135,74 @@ async fn aggregate_mode_lands_each_statement_once_through_a_kill_mid_proof() {
     assert!(metrics.contains("zkbatch_aggregate_lease_expiries_total 1"), "the killed node's lease expired once: {metrics}");
     assert!(metrics.contains("zkbatch_aggregates_proved_total 1"), "{metrics}");
 }
+
+/// `make bench-aggregate-relay` (ignored in CI): for each N in `ZKBATCH_AGG_RELAY_NS` (default
+/// 2,4,8) a fresh anvil and node (prove, relay, aggregate; SQLite; the insecure setup at N's
+/// default k; keys from the aggregator tests' cache), N merkle-20 jobs with `submit` in aggregate
+/// mode, each landed through `AggregatedProofRegistry`: the aggregate's proving time (the node's
+/// metric), its transaction's gas, and the time from the last job proved to every proof confirmed.
+/// Merged into benchmarks/aggregate-relay.json.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "minutes per N and up to 16 GiB: make bench-aggregate-relay"]
+async fn bench_aggregate_relay() {
+    let ns: Vec<usize> = std::env::var("ZKBATCH_AGG_RELAY_NS")
+        .unwrap_or_else(|_| "2,4,8".into())
+        .split(',')
+        .map(|n| n.trim().parse().expect("ZKBATCH_AGG_RELAY_NS: comma-separated sizes"))
+        .collect();
+    let cache = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("aggregation");
+    let path = root().join("benchmarks/aggregate-relay.json");
+    let mut all: serde_json::Map<String, Value> = std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
+    for n in ns {
+        let k = zkbatch_aggregator::recursive::shape::Shape::default_k(n);
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let inputs = builtin(d, "merkle-20", n);
+        let anvil = zkbatch_testing::anvil().args(["--code-size-limit", "100000"]).spawn();
+        let (verifiers, relay, _) = deploy(d, &anvil);
+        // The verifier for this shape, rendered from the cached parameters and key.
+        let srs = zkbatch_aggregator::recursive::params::insecure_cached(&cache, k).expect("parameters");
+        let shape = zkbatch_aggregator::recursive::shape::Shape { k, slots: n, inputs: 2 };
+        let vk = zkbatch_aggregator::recursive::keys::verifying_key(&srs, shape).expect("verifying key");
+        let name = zkbatch_aggregator::recursive::solidity::contract_name(shape);
+        let sol = zkbatch_aggregator::recursive::solidity::verifier_solidity(&srs, &vk, shape, &name).expect("verifier");
+        std::fs::write(d.join("verifier.sol"), sol).unwrap();
+        std::fs::write(d.join("deployer.key"), alloy::hex::encode(anvil.keys()[0].to_bytes())).unwrap();
+        let deployed: Value = serde_json::from_str(&zkbatch(
+            d,
+            &["--json", "aggregate", "deploy", "--rpc-url", &anvil.endpoint(), "--key-file", "deployer.key", "--verifier", "verifier.sol", "--name", &name, "--slots", &n.to_string(), "--inputs", "2", "--solc", tool("solc").to_str().unwrap()],
+        ))
+        .unwrap();
+        let registry: Address = deployed["registry"].as_str().unwrap().parse().unwrap();
+        std::fs::write(
+            d.join("zkbatch.toml"),
+            format!(
+                "listen = \"127.0.0.1:0\"\nroles = [\"prove\", \"relay\", \"aggregate\"]\nworkers = 1\n[aggregate]\ninsecure_test_setup = true\n\
+                 [[circuits]]\nid = \"merkle\"\nbuiltin = \"merkle-20\"\npk = \"circuit.pk\"\nvk = \"verification_key.json\"\nmode = \"aggregate\"\n{verifiers}\
+                 aggregate = {{ registry = \"{registry}\", slots = {n}, max_wait_ms = 600000 }}\n{relay}"
+            ),
+        )
+        .unwrap();
+        let env = [("ZKBATCH_CACHE_DIR", cache.to_str().unwrap())];
+        let node = Node::start_with(d, "zkbatch.toml", &[], &env);
+        let client = http();
+        let bodies: Vec<String> = inputs.iter().map(|i| json!({ "circuit": "merkle", "input": i, "submit": true }).to_string()).collect();
+        let ids = queued_ids(post_all(&client, std::slice::from_ref(&node.url), bodies).await);
+        wait_all(&client, &node.url, &ids, Duration::from_secs(3_600)).await;
+        let proved = Instant::now();
+        let landed = wait_chain(&client, &node.url, &ids, Duration::from_secs(3_600), "confirmed", |c| c["status"] == "confirmed" || c["status"] == "finalized").await;
+        let seconds = proved.elapsed().as_secs_f64();
+        let gas = landed[0]["gas_used"].as_u64().expect("gas_used");
+        assert!(landed.iter().all(|c| c["batch"]["mode"] == "aggregate" && c["gas_used"].as_u64() == Some(gas)), "one aggregate: {landed:?}");
+        let metrics = client.get(format!("{}/metrics", node.url)).send().await.unwrap().text().await.unwrap();
+        let sum = |name: &str| metrics.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().parse::<f64>().unwrap());
+        let prove_s = sum("zkbatch_aggregate_seconds_sum ").expect("the aggregate's proving time");
+        eprintln!("N = {n}, k = {k}: aggregate proved in {prove_s:.1} s; confirmed {seconds:.1} s after the last job was proved; {gas} gas ({} per proof)", gas / n as u64);
+        all.insert(
+            format!("n{n}"),
+            json!({ "n": n, "k": k, "prove_s": prove_s, "proved_to_confirmed_s": seconds, "gas": gas, "gas_per_proof": gas / n as u64 }),
+        );
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, serde_json::to_string_pretty(&all).unwrap() + "\n").unwrap();
+    }
+}
