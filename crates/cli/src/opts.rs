@@ -133,14 +133,7 @@ impl KzgOpts {
     /// insecure setup (cached), with a warning for the last.
     pub(crate) fn params(&self, out: &Output, k: u32) -> Result<KzgParams> {
         if let Some(ptau) = &self.ptau {
-            let stem = ptau.file_stem().map_or_else(|| "ptau".into(), |s| s.to_string_lossy().into_owned());
-            let cached = self.cache_dir()?.join(format!("kzg_bn254_{k}.from-{stem}.srs"));
-            if cached.exists() {
-                return Ok(params::read(&cached, k)?);
-            }
-            let srs = params::from_ptau(ptau, k)?;
-            params::write(&srs, &cached)?;
-            return Ok(srs);
+            return Ok(params::from_ptau_cached(ptau, &self.cache_dir()?, k)?);
         }
         match (&self.params, self.insecure_params) {
             (Some(path), _) => Ok(params::read(path, k)?),

@@ -5,8 +5,10 @@
 //! - Selection: the batch takes that circuit's oldest queued proofs, at most `batch.max_size`,
 //!   claimed in the database (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so instances sharing
 //!   the queue take disjoint proofs).
-//! - Mode: [`GasModel::choose`] picks single or batch verification, whichever costs less per proof
-//!   for the batch's size.
+//!   Proofs in the aggregate workers' lane are not taken (see `crate::store::aggregates`).
+//! - Mode: in `auto` mode `crate::choice` decides (aggregation included); a named mode is taken as
+//!   it is, and [`GasModel::choose`] picks single or batch for proofs whose aggregate failed. The
+//!   gas model's lines are also `auto`'s starting figures.
 
 use alloy::primitives::{Address, Bytes};
 use zkbatch_evm::{calldata, EvmProof};

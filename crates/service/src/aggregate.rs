@@ -79,20 +79,13 @@ pub(crate) struct AggregateCircuit {
 }
 
 /// The KZG parameters for 2^k rows from the configured source (a .ptau is converted once and
-/// cached in `cache`).
+/// cached in `cache`, under the name `zkbatch aggregate --ptau` gives it).
 fn kzg_params(config: &AggregateConfig, cache: &Path, k: u32) -> Result<KzgParams, params::ParamsError> {
     if let Some(path) = &config.params {
         return params::read(path, k);
     }
     if let Some(ptau) = &config.ptau {
-        let stem = ptau.file_stem().map_or_else(|| "ptau".into(), |s| s.to_string_lossy().into_owned());
-        let cached = cache.join(format!("{stem}-k{k}.params"));
-        if cached.exists() {
-            return params::read(&cached, k);
-        }
-        let srs = params::from_ptau(ptau, k)?;
-        params::write(&srs, &cached)?;
-        return Ok(srs);
+        return params::from_ptau_cached(ptau, cache, k);
     }
     tracing::warn!(k, "aggregate role: the INSECURE test KZG setup (its τ is public: anyone can forge an aggregate its verifier accepts); for local chains only");
     params::insecure_cached(cache, k)

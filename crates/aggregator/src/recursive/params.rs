@@ -153,6 +153,19 @@ pub fn insecure_cached(dir: &Path, k: u32) -> Result<KzgParams, ParamsError> {
     Ok(params)
 }
 
+/// [`from_ptau`] cached in `dir` (`kzg_bn254_{k}.from-{stem}.srs`): converted once (minutes),
+/// read afterwards. `zkbatch aggregate --ptau` and the aggregate role share the file.
+pub fn from_ptau_cached(ptau: &Path, dir: &Path, k: u32) -> Result<KzgParams, ParamsError> {
+    let stem = ptau.file_stem().map_or_else(|| "ptau".into(), |s| s.to_string_lossy().into_owned());
+    let cached = dir.join(format!("kzg_bn254_{k}.from-{stem}.srs"));
+    if cached.exists() {
+        return read(&cached, k);
+    }
+    let params = from_ptau(ptau, k)?;
+    write(&params, &cached)?;
+    Ok(params)
+}
+
 /// Parameters for 2^k rows from a snarkjs powers-of-tau file (a public ceremony's, for
 /// production): its first 2^k powers [τⁱ]G1 and [τ]G2, checked (see
 /// `zkbatch_prover::circom::ptau`); the Lagrange basis is computed by halo2 (an FFT over G1:
